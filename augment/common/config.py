@@ -1,0 +1,149 @@
+"""Validate the experiment config against the JSON schema, fill its defaults, explain errors.
+
+Every error names the key path, the bad value and what is allowed, and all of them are reported
+at once, so a user fixes the config in one pass instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from pathlib import Path
+from typing import Any, Iterator
+
+import jsonschema
+import yaml
+
+from augment.common.errors import ConfigError
+
+
+def _with_defaults(validator_class):
+    """A validator that inserts each missing property's `default` before descending into it."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def properties(validator, props, instance, schema) -> Iterator[jsonschema.ValidationError]:
+        if isinstance(instance, dict):
+            for name, subschema in props.items():
+                if "default" in subschema and name not in instance:
+                    instance[name] = copy.deepcopy(subschema["default"])
+        yield from validate_properties(validator, props, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": properties})
+
+
+_Validator = _with_defaults(jsonschema.Draft202012Validator)
+
+
+def load_schema(path: str | Path) -> dict:
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def key_path(error: jsonschema.ValidationError) -> str:
+    parts = [str(p) if not isinstance(p, int) else f"[{p}]" for p in error.absolute_path]
+    return ".".join(parts).replace(".[", "[") or "<top level>"
+
+
+def _allowed_keys(schema: dict) -> list[str]:
+    return sorted(schema.get("properties", {}))
+
+
+def explain(error: jsonschema.ValidationError) -> str:
+    """One line a user can act on: where, what was found, what is allowed."""
+    where = f"`{key_path(error)}`"
+    kind, expected, value = error.validator, error.validator_value, error.instance
+    if kind == "additionalProperties":
+        allowed = _allowed_keys(error.schema)
+        extra = sorted(set(value) - set(allowed)) if isinstance(value, dict) else []
+        hints = []
+        for key in extra:
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hints.append(f"unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        return f"{where}: {'; '.join(hints) or 'unknown key'}; allowed keys: {', '.join(allowed)}"
+    if kind == "enum":
+        return f"{where}: {value!r} is not allowed; allowed: {', '.join(map(repr, expected))}"
+    if kind == "type":
+        wanted = " or ".join(expected) if isinstance(expected, list) else expected
+        return f"{where}: expected {wanted}, got {value!r} ({type(value).__name__})"
+    if kind == "required":
+        return f"{where}: {error.message.split(' is a required')[0]} is required but missing"
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return f"{where}: {value!r} violates {kind} {expected!r}"
+    if kind == "oneOf" and isinstance(error.schema.get("oneOf"), list):
+        choices = [b["required"][0] for b in error.schema["oneOf"] if "required" in b]
+        if choices:
+            present = [c for c in choices if isinstance(value, dict) and c in value]
+            return f"{where}: set exactly one of {', '.join(choices)} (found: {', '.join(present) or 'none'})"
+        return f"{where}: {value!r} matches none of the allowed forms ({error.schema.get('description', '')})"
+    if kind == "propertyNames":
+        return f"{where}: name {value!r} is not allowed: {error.message}"
+    return f"{where}: {error.message}"
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _check(instance: Any, schema: dict, origin: str) -> None:
+    errors = sorted(_Validator(schema).iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        lines = "\n".join(f"  - {explain(e)}" for e in errors)
+        raise ConfigError(f"invalid config ({origin}):\n{lines}\nSee the key descriptions in workflow/schemas/config.schema.yaml.")
+
+
+def _check_semantics(config: dict, origin: str) -> None:
+    """Rules the schema cannot express."""
+    problems = []
+    for name, ds in config["datasets"].items():
+        split = ds["split"]
+        if split["dev"] + split["test"] >= 1:
+            problems.append(f"`datasets.{name}.split`: dev ({split['dev']}) + test ({split['test']}) must be below 1")
+        fmt = ds["source"]["format"]
+        if config["task"] == "ner" and ds["columns"]["text_pair"] is not None:
+            problems.append(f"`datasets.{name}.columns.text_pair`: pairs are for classification, not NER; remove it")
+        if config["task"] == "classification" and fmt == "conll":
+            problems.append(f"`datasets.{name}.source.format`: conll is an NER format but task is classification")
+        length = ds["cleaning"]["length"]
+        for low, high in (("min_chars", "max_chars"), ("min_tokens", "max_tokens")):
+            if length[low] is not None and length[high] is not None and length[low] > length[high]:
+                problems.append(f"`datasets.{name}.cleaning.length`: {low} ({length[low]}) exceeds {high} ({length[high]})")
+    if problems:
+        raise ConfigError(f"invalid config ({origin}):\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def validate_config(config: dict, schema_path: str | Path, origin: str = "config") -> dict:
+    """Validate ``config`` in place, filling defaults; raise ConfigError listing every problem.
+
+    A dataset's own ``cleaning`` is merged over the global one first, so each dataset carries its
+    complete effective cleaning settings (and changing one dataset's override reruns only its jobs).
+    """
+    schema = load_schema(schema_path)
+    # On a copy: errors are reported at the user's own key paths, and no defaults are filled into
+    # a dataset's override (they would beat the global settings in the merge).
+    _check(copy.deepcopy(config), schema, origin)
+    for ds in config["datasets"].values():
+        ds["cleaning"] = deep_merge(config.get("cleaning") or {}, ds.get("cleaning") or {})
+    _check(config, schema, origin)  # now fills the defaults
+    _check_semantics(config, origin)
+    return config
+
+
+def load_config(path: str | Path, schema_path: str | Path) -> dict:
+    """Read a YAML config file and validate it (for tests and tools outside Snakemake)."""
+    path = Path(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            config = yaml.safe_load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from None
+    if not isinstance(config, dict):
+        raise ConfigError(f"config file {path}: expected a mapping of keys at the top level, got {type(config).__name__}")
+    return validate_config(config, schema_path, origin=str(path))

@@ -1,0 +1,62 @@
+# Config validation and the helpers the rules share (no lambdas inside rules).
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+
+from augment.common.config import validate_config
+from augment.common.errors import ConfigError
+
+REPO = Path(workflow.basedir)
+SPLITS = ["train", "dev", "test"]
+
+try:
+    validate_config(config, REPO / "workflow" / "schemas" / "config.schema.yaml")
+except ConfigError as exc:
+    raise WorkflowError(str(exc)) from None
+
+DATASETS = sorted(config["datasets"])
+
+
+wildcard_constraints:
+    dataset="|".join(DATASETS),
+    split="|".join(SPLITS),
+
+
+def pkg_sources(*paths):
+    """Python files of the package code a stage runs: editing them reruns the stage."""
+    files = []
+    for rel in paths:
+        path = REPO / rel
+        files += sorted(map(str, path.rglob("*.py"))) if path.is_dir() else [str(path)]
+    return files
+
+
+def dataset_config(wildcards):
+    return config["datasets"][wildcards.dataset]
+
+
+def source_inputs(wildcards):
+    """Files an ingest job reads: the dataset's files, the fetched built-in file, or none (hub)."""
+    source = dataset_config(wildcards)["source"]
+    if "builtin" in source:
+        return {"fetched": f"results/fetch/{wildcards.dataset}/source.dat"}
+    return {f"source_{split}": path for split, path in source.get("files", {}).items()}
+
+
+def ingest_params(wildcards):
+    """What ingest depends on: everything of the dataset but its cleaning section."""
+    ds = {k: v for k, v in dataset_config(wildcards).items() if k != "cleaning"}
+    return {"dataset": ds, "task": config["task"], "seed": config["seed"]}
+
+
+def clean_params(wildcards):
+    ds = dataset_config(wildcards)
+    return {"cleaning": ds["cleaning"], "labels": ds["labels"], "task": config["task"]}
+
+
+def builtin_name(wildcards):
+    return dataset_config(wildcards)["source"]["builtin"]
+
+
+def all_targets():
+    return expand("results/clean/{dataset}/report.json", dataset=DATASETS)

@@ -1,0 +1,56 @@
+# Data stage: fetch built-in sources, ingest every dataset to Parquet splits, clean them.
+
+
+rule fetch_builtin:
+    output:
+        "results/fetch/{dataset}/source.dat",
+    params:
+        name=builtin_name,
+        cache_dir=config["cache_dir"],
+    log:
+        "logs/fetch/{dataset}.log",
+    localrule: True  # downloads: run where the network is, not on a compute node
+    script:
+        "../workflow/scripts/fetch_builtin.py"
+
+
+rule ingest:
+    input:
+        unpack(source_inputs),
+        code=pkg_sources("augment/io", "augment/ingest.py", "augment/common"),
+    output:
+        train="results/ingest/{dataset}/train.parquet",
+        dev="results/ingest/{dataset}/dev.parquet",
+        test="results/ingest/{dataset}/test.parquet",
+        report="results/ingest/{dataset}/ingest.json",
+    params:
+        spec=ingest_params,
+    log:
+        "logs/ingest/{dataset}.log",
+    benchmark:
+        "benchmarks/ingest/{dataset}.tsv"
+    script:
+        "../workflow/scripts/ingest.py"
+
+
+rule clean:
+    input:
+        train="results/ingest/{dataset}/train.parquet",
+        dev="results/ingest/{dataset}/dev.parquet",
+        test="results/ingest/{dataset}/test.parquet",
+        code=pkg_sources("augment/cleaning", "augment/common", "augment/io"),
+    output:
+        train="results/clean/{dataset}/train.parquet",
+        dev="results/clean/{dataset}/dev.parquet",
+        test="results/clean/{dataset}/test.parquet",
+        report="results/clean/{dataset}/report.json",
+        table="results/clean/{dataset}/report.md",
+        dropped="results/clean/{dataset}/dropped.jsonl",
+    params:
+        settings=clean_params,
+    log:
+        "logs/clean/{dataset}.log",
+    benchmark:
+        "benchmarks/clean/{dataset}.tsv"
+    script:
+        "../workflow/scripts/clean.py"

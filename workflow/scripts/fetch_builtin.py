@@ -1,0 +1,5 @@
+from augment.common.logs import job_logging
+from augment.io.builtin import fetch
+
+with job_logging(snakemake.log[0]):
+    fetch(snakemake.params.name, snakemake.output[0], snakemake.params.cache_dir)

@@ -1,0 +1,9 @@
+from augment.common.logs import job_logging
+from augment.ingest import run_ingest
+from augment.io.spec import SPLITS, DatasetSpec
+
+with job_logging(snakemake.log[0]):
+    p = snakemake.params.spec
+    spec = DatasetSpec.from_config(snakemake.wildcards.dataset, p["dataset"], p["task"], p["seed"],
+                                   fetched=snakemake.input.get("fetched"))
+    run_ingest(spec, {s: snakemake.output[s] for s in SPLITS}, snakemake.output.report)
