@@ -8,6 +8,7 @@ from augment.common.errors import ConfigError
 
 REPO = Path(workflow.basedir)
 SPLITS = ["train", "dev", "test"]
+ENV = str(REPO / "workflow" / "envs" / "robustflow.yaml")
 
 try:
     validate_config(config, REPO / "workflow" / "schemas" / "config.schema.yaml")

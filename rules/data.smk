@@ -4,12 +4,14 @@
 rule fetch_builtin:
     output:
         "results/fetch/{dataset}/source.dat",
-    params:
-        name=builtin_name,
-        cache_dir=config["cache_dir"],
     log:
         "logs/fetch/{dataset}.log",
     localrule: True  # downloads: run where the network is, not on a compute node
+    conda:
+        ENV
+    params:
+        name=builtin_name,
+        cache_dir=config["cache_dir"],
     script:
         "../workflow/scripts/fetch_builtin.py"
 
@@ -23,12 +25,14 @@ rule ingest:
         dev="results/ingest/{dataset}/dev.parquet",
         test="results/ingest/{dataset}/test.parquet",
         report="results/ingest/{dataset}/ingest.json",
-    params:
-        spec=ingest_params,
     log:
         "logs/ingest/{dataset}.log",
     benchmark:
         "benchmarks/ingest/{dataset}.tsv"
+    conda:
+        ENV
+    params:
+        spec=ingest_params,
     script:
         "../workflow/scripts/ingest.py"
 
@@ -46,11 +50,13 @@ rule clean:
         report="results/clean/{dataset}/report.json",
         table="results/clean/{dataset}/report.md",
         dropped="results/clean/{dataset}/dropped.jsonl",
-    params:
-        settings=clean_params,
     log:
         "logs/clean/{dataset}.log",
     benchmark:
         "benchmarks/clean/{dataset}.tsv"
+    conda:
+        ENV
+    params:
+        settings=clean_params,
     script:
         "../workflow/scripts/clean.py"

@@ -75,8 +75,9 @@ def explain(error: jsonschema.ValidationError) -> str:
             present = [c for c in choices if isinstance(value, dict) and c in value]
             return f"{where}: set exactly one of {', '.join(choices)} (found: {', '.join(present) or 'none'})"
         return f"{where}: {value!r} matches none of the allowed forms ({error.schema.get('description', '')})"
-    if kind == "propertyNames":
-        return f"{where}: name {value!r} is not allowed: {error.message}"
+    if "propertyNames" in error.relative_schema_path:
+        return (f"{where}: name {value!r} is not allowed: start with a letter or digit, then letters, digits, "
+                "'_', '.' or '-' (the name becomes a folder and a wildcard value)")
     return f"{where}: {error.message}"
 
 
@@ -88,6 +89,19 @@ def deep_merge(base: dict, override: dict) -> dict:
         else:
             merged[key] = copy.deepcopy(value)
     return merged
+
+
+def _unquoted_off(node: Any) -> None:
+    """YAML 1.1 reads an unquoted `off` as False; `action: off` means the rule is off."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "action" and value is False:
+                node[key] = "off"
+            else:
+                _unquoted_off(value)
+    elif isinstance(node, list):
+        for item in node:
+            _unquoted_off(item)
 
 
 def _check(instance: Any, schema: dict, origin: str) -> None:
@@ -109,6 +123,9 @@ def _check_semantics(config: dict, origin: str) -> None:
             problems.append(f"`datasets.{name}.columns.text_pair`: pairs are for classification, not NER; remove it")
         if config["task"] == "classification" and fmt == "conll":
             problems.append(f"`datasets.{name}.source.format`: conll is an NER format but task is classification")
+        if config["task"] == "classification" and ds["cleaning"]["unknown_labels"]["action"] == "repair":
+            problems.append(f"`datasets.{name}.cleaning.unknown_labels.action`: repair only exists for NER (unknown "
+                            "entities become O); for classification use drop, fail or off")
         length = ds["cleaning"]["length"]
         for low, high in (("min_chars", "max_chars"), ("min_tokens", "max_tokens")):
             if length[low] is not None and length[high] is not None and length[low] > length[high]:
@@ -124,6 +141,7 @@ def validate_config(config: dict, schema_path: str | Path, origin: str = "config
     complete effective cleaning settings (and changing one dataset's override reruns only its jobs).
     """
     schema = load_schema(schema_path)
+    _unquoted_off(config)
     # On a copy: errors are reported at the user's own key paths, and no defaults are filled into
     # a dataset's override (they would beat the global settings in the merge).
     _check(copy.deepcopy(config), schema, origin)

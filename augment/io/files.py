@@ -10,7 +10,7 @@ from augment.common.errors import DataError
 def check_file(path: str | Path, what: str = "input file") -> Path:
     path = Path(path)
     if path.is_dir():
-        raise DataError(f"{path}: is a directory, but a {what} was expected. Fix: point the config at a file inside it.")
+        raise DataError(f"{path}: is a directory, not a file. Fix: point the config at the {what} inside it.")
     if not path.exists():
         raise DataError(f"{path}: {what} not found (relative paths start at the working directory {Path.cwd()}).")
     if path.stat().st_size == 0:

@@ -1,3 +1,7 @@
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # this checkout's packages, in any job env
 from augment.cleaning.run import run_clean
 from augment.common.logs import job_logging
 from augment.io.spec import SPLITS

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+SHARED = REPO.parent / "shared" / "data"
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def minimal_config(task: str = "classification", **dataset) -> dict:
+    ds = {"source": {"files": {"train": "train.csv"}}, **dataset}
+    return {"task": task, "datasets": {"d": ds}}
+
+
+@pytest.fixture
+def validated():
+    """Validate a config dict the way the workflow does and return it."""
+    from augment.common.config import validate_config
+
+    def run(config: dict) -> dict:
+        return validate_config(copy.deepcopy(config), SCHEMA)
+    return run
+
+
+def absolutise(config: dict) -> dict:
+    """Point a repo config's relative data paths at the repo, so it runs from any directory."""
+    config = copy.deepcopy(config)
+    for ds in config["datasets"].values():
+        files = ds["source"].get("files", {})
+        for split, path in files.items():
+            files[split] = str((REPO / path).resolve())
+    return config
+
+
+def repo_config(name: str) -> dict:
+    with open(REPO / "workflow" / "configs" / f"{name}.yaml", encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def run_snakemake(workdir: Path, config: dict | None, *args: str, check: bool = True,
+                  snakefile: Path = REPO / "Snakefile") -> subprocess.CompletedProcess:
+    """Run the real workflow in ``workdir`` with ``config`` written next to it."""
+    cmd = [*SNAKEMAKE, "-s", str(snakefile), "-d", str(workdir), "--cores", "2"]
+    if config is not None:
+        path = workdir / "config.yaml"
+        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        cmd += ["--configfile", str(path)]
+    proc = subprocess.run([*cmd, *args], capture_output=True, text=True, cwd=workdir)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc

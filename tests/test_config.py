@@ -1,0 +1,108 @@
+"""Config validation: defaults filled, every error names key path, bad value and what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from augment.common.config import load_config
+from augment.common.errors import ConfigError
+from conftest import REPO, SCHEMA, minimal_config
+
+
+def test_defaults_are_filled(validated):
+    cfg = validated(minimal_config())
+    assert cfg["seed"] == 13
+    ds = cfg["datasets"]["d"]
+    assert ds["columns"] == {"text": "text", "text_pair": None, "label": "label", "tokens": "tokens", "tags": "tags"}
+    assert ds["split"] == {"dev": 0.1, "test": 0.2, "stratify": True}
+    assert ds["source"]["format"] == "auto" and ds["source"]["encoding"] == "utf-8"
+    assert ds["cleaning"]["unicode"] == {"action": "repair", "form": "NFKC"}
+    assert ds["cleaning"]["unknown_labels"]["action"] == "fail"
+    assert ds["cleaning"]["exact_duplicates"]["splits"] == ["train", "dev", "test"]
+    assert cfg["model"]["name_or_path"] == "minilm"
+
+
+def test_dataset_cleaning_overrides_single_keys_of_the_global_section(validated):
+    cfg = minimal_config(cleaning={"length": {"max_chars": 50}})
+    cfg["cleaning"] = {"length": {"min_tokens": 2, "action": "fail"}, "html": {"action": "drop"}}
+    ds = validated(cfg)["datasets"]["d"]["cleaning"]
+    assert ds["length"] == {"action": "fail", "min_tokens": 2, "max_chars": 50, "min_chars": None, "max_tokens": None}
+    assert ds["html"]["action"] == "drop"
+    assert ds["whitespace"]["action"] == "repair"
+
+
+def test_unquoted_off_in_yaml_turns_a_rule_off(validated):
+    cfg = yaml.safe_load("task: ner\ndatasets: {d: {source: {files: {train: a.conll}}}}\ncleaning: {leakage: {action: off}}")
+    assert validated(cfg)["datasets"]["d"]["cleaning"]["leakage"]["action"] == "off"
+
+
+def _errors(validated, cfg) -> str:
+    with pytest.raises(ConfigError) as info:
+        validated(cfg)
+    return str(info.value)
+
+
+def test_typo_in_a_key_is_named_with_a_suggestion(validated):
+    cfg = minimal_config()
+    cfg["cleaning"] = {"lenght": {"min_tokens": 2}}
+    msg = _errors(validated, cfg)
+    assert "`cleaning`: unknown key 'lenght' (did you mean 'length'?)" in msg
+
+
+def test_bad_enum_value_lists_the_allowed_values(validated):
+    cfg = minimal_config()
+    cfg["cleaning"] = {"html": {"action": "dorp"}}
+    assert "`cleaning.html.action`: 'dorp' is not allowed; allowed: 'repair', 'drop', 'fail', 'off'" in _errors(validated, cfg)
+
+
+def test_all_errors_are_reported_at_once(validated):
+    cfg = {"task": "clasification", "seed": "x", "datasets": {"d": {"source": {"builtin": "mr", "files": {"train": "a"}}}}}
+    msg = _errors(validated, cfg)
+    assert "`task`: 'clasification' is not allowed" in msg
+    assert "`seed`: expected integer, got 'x' (str)" in msg
+    assert "`datasets.d.source`: set exactly one of builtin, files, hub (found: builtin, files)" in msg
+
+
+def test_missing_required_keys(validated):
+    assert "`<top level>`: 'datasets' is required but missing" in _errors(validated, {"task": "ner"})
+    assert "`datasets.d`: 'source' is required but missing" in _errors(validated, {"task": "ner", "datasets": {"d": {}}})
+
+
+def test_number_bounds_and_dataset_names(validated):
+    assert "`datasets.d.split.dev`: 1.5 violates exclusiveMaximum 1" in _errors(validated, minimal_config(split={"dev": 1.5}))
+    cfg = {"task": "ner", "datasets": {"bad/name": {"source": {"files": {"train": "x"}}}}}
+    assert "name 'bad/name' is not allowed" in _errors(validated, cfg)
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({"split": {"dev": 0.5, "test": 0.5}}, "dev (0.5) + test (0.5) must be below 1"),
+    ({"cleaning": {"length": {"min_chars": 10, "max_chars": 5}}}, "min_chars (10) exceeds max_chars (5)"),
+    ({"cleaning": {"unknown_labels": {"action": "repair"}}}, "repair only exists for NER"),
+])
+def test_rules_the_schema_cannot_express(validated, change, expected):
+    assert expected in _errors(validated, minimal_config(**change))
+
+
+def test_pairs_and_conll_need_the_right_task(validated):
+    assert "pairs are for classification" in _errors(validated, minimal_config("ner", columns={"text_pair": "b"}))
+    cfg = minimal_config(source={"files": {"train": "a"}, "format": "conll"})
+    assert "conll is an NER format" in _errors(validated, cfg)
+
+
+def test_load_config_reports_missing_and_malformed_files(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.yaml", SCHEMA)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("task: [ner\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(bad, SCHEMA)
+    bad.write_text("- a list\n")
+    with pytest.raises(ConfigError, match="expected a mapping"):
+        load_config(bad, SCHEMA)
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in (REPO / "workflow" / "configs").glob("*.yaml")) + ["../../config.yaml"])
+def test_shipped_configs_are_valid(path):
+    cfg = load_config(REPO / "workflow" / "configs" / path, SCHEMA)
+    assert cfg["datasets"]

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from augment.common.atomic import atomic_path, write_json
+from augment.common.errors import ResourceError
+from augment.resources import nltk_data
+
+
+@pytest.mark.skipif(not nltk_data.DEBIAN_WORDNET.is_dir(), reason="Debian wordnet-base not installed (setup.sh installs it)")
+def test_nltk_tree_from_debian_wordnet_loads_with_nltk(tmp_path):
+    nltk_data.build_all(tmp_path)
+    code = textwrap.dedent(f"""
+        import nltk
+        nltk.data.path[:] = [{str(tmp_path)!r}]
+        from nltk.corpus import wordnet as wn, stopwords
+        print(len(list(wn.all_synsets())), wn.morphy("dogs"), "the" in stopwords.words("english"))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["117659", "dog", "True"]
+    assert len(nltk_data.lexnames_text().splitlines()) == 45
+
+
+def test_missing_wordnet_says_which_package_to_install(tmp_path):
+    with pytest.raises(ResourceError, match="apt-get install -y wordnet-base wordnet-sense-index"):
+        nltk_data.build_wordnet(tmp_path / "out", source=tmp_path / "nowhere")
+
+
+def test_atomic_write_leaves_nothing_when_the_writer_fails(tmp_path):
+    target = tmp_path / "out.json"
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []
+    write_json(target, {"b": 1, "a": [1]})
+    assert target.read_text() == '{\n  "a": [\n    1\n  ],\n  "b": 1\n}\n'
+
+
+def test_a_killed_writer_never_leaves_a_complete_looking_file(tmp_path):
+    target = tmp_path / "big.parquet"
+    code = textwrap.dedent(f"""
+        import time
+        from augment.common.atomic import atomic_path
+        with atomic_path({str(target)!r}) as tmp:
+            tmp.write_text("partial")
+            print("writing", flush=True)
+            time.sleep(60)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "writing"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not target.exists()

@@ -1,0 +1,133 @@
+"""The real Snakemake workflow on the tiny configs, in temp dirs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+
+import pytest
+
+from augment.io.artifacts import read_rows
+from conftest import REPO, absolutise, repo_config, run_snakemake
+
+pytestmark = pytest.mark.workflow
+
+
+def planned_jobs(proc) -> list[tuple[str, str]]:
+    """(rule, dataset) of each job a dry run would execute."""
+    jobs, rule = [], None
+    for line in (proc.stdout + proc.stderr).splitlines():
+        m = re.match(r"^(?:local)?rule (\w+):", line.strip())
+        if m:
+            rule = m.group(1)
+            if rule == "all":
+                jobs.append(("all", ""))
+        m = re.match(r"^wildcards: dataset=(\S+)", line.strip())
+        if m and rule:
+            jobs.append((rule, m.group(1)))
+    return sorted(jobs)
+
+
+def two_dataset_config():
+    cfg = absolutise(repo_config("tiny_classification"))
+    cfg["datasets"]["tiny2"] = json.loads(json.dumps(cfg["datasets"]["tiny"]))
+    return cfg
+
+
+def test_tiny_classification_runs_and_cleans(tmp_path):
+    run_snakemake(tmp_path, absolutise(repo_config("tiny_classification")))
+    report = json.loads((tmp_path / "results/clean/tiny/report.json").read_text())
+    assert report["splits"]["train"]["rows_in"] == 36 and report["splits"]["test"]["rows_in"] == 11
+    for split, s in report["splits"].items():
+        assert s["rows_in"] - s["dropped"] == s["rows_out"] == len(read_rows(tmp_path / f"results/clean/tiny/{split}.parquet"))
+    counts = {name: sum(c["dropped"] + c["repaired"] for c in rule["counts"].values()) for name, rule in report["rules"].items()}
+    for rule in ("html", "control_chars", "whitespace", "unicode", "empty", "length", "conflicting_labels",
+                 "exact_duplicates", "near_duplicates", "leakage", "unknown_labels"):
+        assert counts[rule] >= 1, f"fixture row for {rule} not handled"
+    assert report["rules"]["unknown_labels"]["counts"]["test"]["dropped"] == 1
+    assert "| train | 36 |" in (tmp_path / "results/clean/tiny/report.md").read_text()
+    for log in ("logs/ingest/tiny.log", "logs/clean/tiny.log", "benchmarks/clean/tiny.tsv"):
+        assert (tmp_path / log).stat().st_size > 0
+    assert "rule leakage" in (tmp_path / "logs/clean/tiny.log").read_text()
+
+
+def test_tiny_ner_runs(tmp_path):
+    run_snakemake(tmp_path, absolutise(repo_config("tiny_ner")))
+    ingest = json.loads((tmp_path / "results/ingest/tiny_ner/ingest.json").read_text())
+    assert ingest["sources"]["train"]["tag_scheme"] == "iob1" and ingest["sources"]["train"]["documents"] == 2
+    rows = read_rows(tmp_path / "results/clean/tiny_ner/train.parquet")
+    assert all(len(r["tokens"]) == len(r["tags"]) for r in rows)
+    assert all(r["tags"][0] != "I-PER" for r in rows)  # IOB1 starts became B-
+    assert all("\u200b" not in tok for r in rows for tok in r["tokens"])
+
+
+def test_rerun_does_nothing_and_a_parameter_change_reruns_only_its_jobs(tmp_path):
+    cfg = two_dataset_config()
+    run_snakemake(tmp_path, cfg)
+    assert "Nothing to be done" in run_snakemake(tmp_path, cfg, "-n").stdout
+    cfg["datasets"]["tiny2"]["cleaning"]["length"] = {"min_tokens": 3}
+    assert planned_jobs(run_snakemake(tmp_path, cfg, "-n")) == [("all", ""), ("clean", "tiny2")]
+    cfg["datasets"]["tiny"]["split"]["dev"] = 0.3  # an ingest parameter: ingest and clean of that dataset
+    assert planned_jobs(run_snakemake(tmp_path, cfg, "-n")) == [("all", ""), ("clean", "tiny"), ("clean", "tiny2"), ("ingest", "tiny")]
+
+
+def edit(path):
+    """A real edit (Snakemake ignores a newer mtime when a small file's checksum is unchanged)."""
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("\n# edited\n")
+    later = time.time() + 2
+    os.utime(path, (later, later))
+
+
+def test_editing_package_code_reruns_the_stage_that_uses_it(tmp_path):
+    code, work = tmp_path / "code", tmp_path / "work"
+    code.mkdir(), work.mkdir()
+    for part in ("Snakefile", "rules", "workflow", "augment", "config.yaml", "profiles"):
+        src = REPO / part
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, code / part)
+    cfg, snakefile = absolutise(repo_config("tiny_classification")), code / "Snakefile"
+    run_snakemake(work, cfg, snakefile=snakefile)
+    edit(code / "augment/cleaning/rules.py")
+    assert planned_jobs(run_snakemake(work, cfg, "-n", snakefile=snakefile)) == [("all", ""), ("clean", "tiny")]
+    edit(code / "augment/io/conll.py")
+    assert planned_jobs(run_snakemake(work, cfg, "-n", snakefile=snakefile)) == [("all", ""), ("clean", "tiny"), ("ingest", "tiny")]
+
+
+def test_invalid_config_stops_before_any_job(tmp_path):
+    cfg = absolutise(repo_config("tiny_classification"))
+    cfg["cleaning"]["length"]["action"] = "dorp"
+    proc = run_snakemake(tmp_path, cfg, check=False)
+    assert proc.returncode != 0
+    assert "`cleaning.length.action`: 'dorp' is not allowed; allowed: 'drop', 'fail', 'off'" in proc.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_malformed_data_fails_the_job_with_one_clear_error_and_no_outputs(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sentence,sentiment\ngood film,pos\nbad, film,neg\n")
+    cfg = absolutise(repo_config("tiny_classification"))
+    cfg["datasets"]["tiny"]["source"]["files"]["train"] = str(bad)
+    proc = run_snakemake(tmp_path, cfg, check=False)
+    assert proc.returncode != 0
+    log = (tmp_path / "logs/ingest/tiny.log").read_text()
+    assert f"DataError: {bad}, line 3: 3 fields, but the header has 2. Fix: quote fields" in log
+    assert "Traceback" not in log
+    assert not list((tmp_path / "results").rglob("*.parquet"))
+
+
+def test_same_config_and_seed_give_byte_identical_artifacts(tmp_path):
+    cfg = absolutise(repo_config("tiny_classification"))
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    run_snakemake(a, cfg)
+    run_snakemake(b, cfg)
+    files = sorted(p.relative_to(a) for p in (a / "results").rglob("*") if p.is_file())
+    assert files and all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
+    cfg["seed"] = 8
+    c = tmp_path / "c"
+    c.mkdir()
+    run_snakemake(c, cfg)
+    assert (c / "results/ingest/tiny/dev.parquet").read_bytes() != (a / "results/ingest/tiny/dev.parquet").read_bytes()
