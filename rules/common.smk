@@ -1,4 +1,5 @@
 # Config validation and the helpers the rules share (no lambdas inside rules).
+import re
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -19,7 +20,7 @@ DATASETS = sorted(config["datasets"])
 
 
 wildcard_constraints:
-    dataset="|".join(DATASETS),
+    dataset="|".join(map(re.escape, DATASETS)),
     split="|".join(SPLITS),
 
 
@@ -45,8 +46,12 @@ def source_inputs(wildcards):
 
 
 def ingest_params(wildcards):
-    """What ingest depends on: everything of the dataset but its cleaning section."""
-    ds = {k: v for k, v in dataset_config(wildcards).items() if k != "cleaning"}
+    """What ingest depends on: the dataset's settings except those only cleaning reads."""
+    ds = {
+        k: v
+        for k, v in dataset_config(wildcards).items()
+        if k not in ("cleaning", "labels")
+    }
     return {"dataset": ds, "task": config["task"], "seed": config["seed"]}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -65,13 +66,27 @@ def test_tiny_ner_runs(tmp_path):
 
 
 def test_rerun_does_nothing_and_a_parameter_change_reruns_only_its_jobs(tmp_path):
-    cfg = two_dataset_config()
-    run_snakemake(tmp_path, cfg)
-    assert "Nothing to be done" in run_snakemake(tmp_path, cfg, "-n").stdout
-    cfg["datasets"]["tiny2"]["cleaning"]["length"] = {"min_tokens": 3}
-    assert planned_jobs(run_snakemake(tmp_path, cfg, "-n")) == [("all", ""), ("clean", "tiny2")]
-    cfg["datasets"]["tiny"]["split"]["dev"] = 0.3  # an ingest parameter: ingest and clean of that dataset
-    assert planned_jobs(run_snakemake(tmp_path, cfg, "-n")) == [("all", ""), ("clean", "tiny"), ("clean", "tiny2"), ("ingest", "tiny")]
+    base = two_dataset_config()
+    run_snakemake(tmp_path, base)
+    assert "Nothing to be done" in run_snakemake(tmp_path, base, "-n").stdout
+
+    def planned_after(change):
+        cfg = copy.deepcopy(base)
+        change(cfg)
+        return planned_jobs(run_snakemake(tmp_path, cfg, "-n"))
+
+    def cleaning_param(cfg):
+        cfg["datasets"]["tiny2"]["cleaning"]["length"] = {"min_tokens": 3}
+
+    def labels(cfg):
+        cfg["datasets"]["tiny2"]["labels"] = ["neg", "pos"]
+
+    def split(cfg):  # an ingest parameter: ingest and clean of that dataset
+        cfg["datasets"]["tiny"]["split"]["dev"] = 0.3
+
+    assert planned_after(cleaning_param) == [("all", ""), ("clean", "tiny2")]
+    assert planned_after(labels) == [("all", ""), ("clean", "tiny2")]
+    assert planned_after(split) == [("all", ""), ("clean", "tiny"), ("ingest", "tiny")]
 
 
 def edit(path):

@@ -50,7 +50,7 @@ class DatasetSpec:
             files = {"train": fetched}
         return cls(name=name, task=task, seed=seed, kind=kind, files=files, hub=source.get("hub"),
                    columns=columns, conll=dict(ds["conll"]), tag_scheme=ds["tag_scheme"], label_map=label_map,
-                   labels=ds["labels"], split=dict(ds["split"]), **settings)
+                   labels=ds.get("labels"), split=dict(ds["split"]), **settings)
 
     def file_format(self, path: str) -> str:
         if self.format != "auto":
