@@ -14,6 +14,7 @@ if not workflow.overwrite_configfiles:
 
 include: "rules/common.smk"
 include: "rules/data.smk"
+include: "rules/augment.smk"
 
 
 rule all:

@@ -17,10 +17,13 @@ except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
 
 DATASETS = sorted(config["datasets"])
+AUGMENTERS = list(config["augment"]["augmenters"])  # config order = merge order
+MERGED = config["augment"]["merge"]["use"] or AUGMENTERS
 
 
 wildcard_constraints:
     dataset="|".join(map(re.escape, DATASETS)),
+    augmenter="|".join(map(re.escape, AUGMENTERS)) or "(?!)",
     split="|".join(SPLITS),
 
 
@@ -64,5 +67,42 @@ def builtin_name(wildcards):
     return dataset_config(wildcards)["source"]["builtin"]
 
 
+def augmenter_params(wildcards):
+    """Only this augmenter's settings: changing another augmenter does not rerun this job."""
+    return {
+        "settings": config["augment"]["augmenters"][wildcards.augmenter],
+        "task": config["task"],
+        "seed": config["seed"],
+    }
+
+
+def merge_inputs(wildcards):
+    clean = {
+        split: f"results/clean/{wildcards.dataset}/{split}.parquet" for split in SPLITS
+    }
+    rows = {
+        f"rows_{name}": f"results/augment/{wildcards.dataset}/{name}.parquet"
+        for name in MERGED
+    }
+    stats = {
+        f"stats_{name}": f"results/augment/{wildcards.dataset}/{name}.json"
+        for name in AUGMENTERS
+    }
+    return {**clean, **rows, **stats}
+
+
+def merge_params(wildcards):
+    return {
+        "merge": config["augment"]["merge"],
+        "used": MERGED,
+        "augmenters": AUGMENTERS,
+        "task": config["task"],
+        "seed": config["seed"],
+    }
+
+
 def all_targets():
-    return expand("results/clean/{dataset}/report.json", dataset=DATASETS)
+    targets = expand("results/clean/{dataset}/report.json", dataset=DATASETS)
+    if AUGMENTERS:
+        targets += expand("results/augment/{dataset}/report.json", dataset=DATASETS)
+    return targets

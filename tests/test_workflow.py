@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from augment.io import iob
 from augment.io.artifacts import read_rows
 from conftest import REPO, absolutise, repo_config, run_snakemake
 
@@ -26,7 +27,7 @@ def planned_jobs(proc) -> list[tuple[str, str]]:
             rule = m.group(1)
             if rule == "all":
                 jobs.append(("all", ""))
-        m = re.match(r"^wildcards: dataset=(\S+)", line.strip())
+        m = re.match(r"^wildcards: dataset=([^,\s]+)", line.strip())
         if m and rule:
             jobs.append((rule, m.group(1)))
     return sorted(jobs)
@@ -55,8 +56,20 @@ def test_tiny_classification_runs_and_cleans(tmp_path):
     assert "rule leakage" in (tmp_path / "logs/clean/tiny.log").read_text()
 
 
-def test_tiny_ner_runs(tmp_path):
+def test_tiny_ner_runs_and_augments_label_safely(tmp_path):
     run_snakemake(tmp_path, absolutise(repo_config("tiny_ner")))
+    merged = read_rows(tmp_path / "results/augment/tiny_ner/train.parquet")
+    clean = {r["id"]: r for r in read_rows(tmp_path / "results/clean/tiny_ner/train.parquet")}
+    sources = {r["source"] for r in merged}
+    assert sources == {"original", "typos", "mentions"}
+    for row in merged:
+        assert len(row["tokens"]) == len(row["tags"]) and not iob.invalid_positions(row["tags"])
+        if row["source"] == "typos":  # O-token edits: same tags, same entity surfaces
+            parent = clean[row["parent_id"]]
+            assert row["tags"] == parent["tags"]
+            assert [row["tokens"][s:e] for _, s, e in iob.spans(row["tags"])] == [parent["tokens"][s:e] for _, s, e in iob.spans(parent["tags"])]
+    report = json.loads((tmp_path / "results/augment/tiny_ner/report.json").read_text())
+    assert report["merge"]["original_rows"] == len(clean)
     ingest = json.loads((tmp_path / "results/ingest/tiny_ner/ingest.json").read_text())
     assert ingest["sources"]["train"]["tag_scheme"] == "iob1" and ingest["sources"]["train"]["documents"] == 2
     rows = read_rows(tmp_path / "results/clean/tiny_ner/train.parquet")
@@ -84,9 +97,19 @@ def test_rerun_does_nothing_and_a_parameter_change_reruns_only_its_jobs(tmp_path
     def split(cfg):  # an ingest parameter: ingest and clean of that dataset
         cfg["datasets"]["tiny"]["split"]["dev"] = 0.3
 
-    assert planned_after(cleaning_param) == [("all", ""), ("clean", "tiny2")]
-    assert planned_after(labels) == [("all", ""), ("clean", "tiny2")]
-    assert planned_after(split) == [("all", ""), ("clean", "tiny"), ("ingest", "tiny")]
+    def one_augmenter(cfg):
+        cfg["augment"]["augmenters"]["typos"]["word_p"] = 0.5
+
+    def merge_ratio(cfg):
+        cfg["augment"]["merge"]["ratio"] = 0.5
+
+    downstream = lambda ds: [("augment", ds), ("augment", ds), ("clean", ds), ("merge_augmented", ds)]
+    assert planned_after(cleaning_param) == sorted([("all", ""), *downstream("tiny2")])
+    assert planned_after(labels) == sorted([("all", ""), *downstream("tiny2")])
+    assert planned_after(split) == sorted([("all", ""), *downstream("tiny"), ("ingest", "tiny")])
+    assert planned_after(one_augmenter) == sorted([("all", ""), ("augment", "tiny"), ("augment", "tiny2"),
+                                                   ("merge_augmented", "tiny"), ("merge_augmented", "tiny2")])
+    assert planned_after(merge_ratio) == [("all", ""), ("merge_augmented", "tiny"), ("merge_augmented", "tiny2")]
 
 
 def edit(path):
@@ -106,9 +129,16 @@ def test_editing_package_code_reruns_the_stage_that_uses_it(tmp_path):
     cfg, snakefile = absolutise(repo_config("tiny_classification")), code / "Snakefile"
     run_snakemake(work, cfg, snakefile=snakefile)
     edit(code / "augment/cleaning/rules.py")
-    assert planned_jobs(run_snakemake(work, cfg, "-n", snakefile=snakefile)) == [("all", ""), ("clean", "tiny")]
+    after_clean = [("augment", "tiny"), ("augment", "tiny"), ("merge_augmented", "tiny")]
+    assert planned_jobs(run_snakemake(work, cfg, "-n", snakefile=snakefile)) == sorted([("all", ""), ("clean", "tiny"), *after_clean])
+    edit(code / "augment/mixing/merge.py")
+    assert planned_jobs(run_snakemake(work, cfg, "-n", snakefile=snakefile)) == sorted([("all", ""), ("clean", "tiny"), *after_clean])
+    run_snakemake(work, cfg, snakefile=snakefile)
+    edit(code / "augment/mixing/merge.py")
+    assert planned_jobs(run_snakemake(work, cfg, "-n", snakefile=snakefile)) == [("all", ""), ("merge_augmented", "tiny")]
     edit(code / "augment/io/conll.py")
-    assert planned_jobs(run_snakemake(work, cfg, "-n", snakefile=snakefile)) == [("all", ""), ("clean", "tiny"), ("ingest", "tiny")]
+    assert planned_jobs(run_snakemake(work, cfg, "-n", snakefile=snakefile)) == sorted(
+        [("all", ""), ("clean", "tiny"), ("ingest", "tiny"), *after_clean])
 
 
 def test_invalid_config_stops_before_any_job(tmp_path):

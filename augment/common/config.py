@@ -111,7 +111,7 @@ def _check(instance: Any, schema: dict, origin: str) -> None:
         raise ConfigError(f"invalid config ({origin}):\n{lines}\nSee the key descriptions in workflow/schemas/config.schema.yaml.")
 
 
-def _check_semantics(config: dict, origin: str) -> None:
+def _check_semantics(config: dict, origin: str, schema: dict) -> None:
     """Rules the schema cannot express."""
     problems = []
     for name, ds in config["datasets"].items():
@@ -130,8 +130,36 @@ def _check_semantics(config: dict, origin: str) -> None:
         for low, high in (("min_chars", "max_chars"), ("min_tokens", "max_tokens")):
             if length[low] is not None and length[high] is not None and length[low] > length[high]:
                 problems.append(f"`datasets.{name}.cleaning.length`: {low} ({length[low]}) exceeds {high} ({length[high]})")
+    problems += _augment_problems(config, schema)
     if problems:
         raise ConfigError(f"invalid config ({origin}):\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+# Augmenters that move, drop or insert tokens: they cannot keep one NER tag per token.
+NER_UNSAFE = {"word_swap": "swaps words across positions", "word_delete": "deletes words"}
+NER_ONLY = {"mention_replace"}
+
+
+def _augment_problems(config: dict, schema: dict) -> list[str]:
+    problems = []
+    types = schema["$defs"]["augmenter"]["properties"]["type"]["enum"]
+    augmenters = config["augment"]["augmenters"]
+    for name, aug in augmenters.items():
+        where = f"`augment.augmenters.{name}"
+        if config["task"] == "ner" and aug["type"] in NER_UNSAFE:
+            safe = sorted(set(types) - set(NER_UNSAFE))
+            problems.append(f"{where}.type`: {aug['type']} {NER_UNSAFE[aug['type']]}, which breaks NER labels; "
+                            f"label-safe types for NER: {', '.join(safe)}")
+        if config["task"] != "ner" and aug["type"] in NER_ONLY:
+            problems.append(f"{where}.type`: {aug['type']} replaces entity mentions and needs task: ner")
+        if aug["min_changes"] > aug["max_changes"]:
+            problems.append(f"{where}`: min_changes ({aug['min_changes']}) exceeds max_changes ({aug['max_changes']})")
+    for name in config["augment"]["merge"]["use"] or []:
+        if name not in augmenters:
+            problems.append(f"`augment.merge.use`: {name!r} is not a configured augmenter "
+                            f"(configured: {', '.join(sorted(augmenters)) or 'none'})")
+    return problems
+
 
 
 def validate_config(config: dict, schema_path: str | Path, origin: str = "config") -> dict:
@@ -148,7 +176,7 @@ def validate_config(config: dict, schema_path: str | Path, origin: str = "config
     for ds in config["datasets"].values():
         ds["cleaning"] = deep_merge(config.get("cleaning") or {}, ds.get("cleaning") or {})
     _check(config, schema, origin)  # now fills the defaults
-    _check_semantics(config, origin)
+    _check_semantics(config, origin, schema)
     return config
 
 

@@ -16,10 +16,13 @@ SCHEMAS = {
     "ner": pa.schema([pa.field("id", pa.string()), pa.field("tokens", pa.list_(pa.string())),
                       pa.field("tags", pa.list_(pa.string())), *_PROVENANCE]),
 }
+# Rows made by a stage (augmentation, attacks) also say where they came from.
+DERIVED = [pa.field("parent_id", pa.string()), pa.field("source", pa.string()), pa.field("params", pa.string()),
+           pa.field("seed", pa.int64())]
 
 
-def write_rows(path: str | Path, rows: list[dict], task: str) -> None:
-    schema = SCHEMAS[task]
+def write_rows(path: str | Path, rows: list[dict], task: str, derived: bool = False) -> None:
+    schema = pa.schema([*SCHEMAS[task], *DERIVED]) if derived else SCHEMAS[task]
     table = pa.Table.from_pylist([{f.name: r.get(f.name) for f in schema} for r in rows], schema=schema)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp)

@@ -1,0 +1,30 @@
+"""Typed settings of one augmenter, built from the validated config."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+CHAR_TYPES = ("keyboard", "ocr", "char_insert", "char_substitute", "char_swap", "char_delete")
+SUBSTITUTION_TYPES = ("spelling", "synonym")
+WHOLE_TEXT_TYPES = ("word_swap", "word_delete")
+
+
+@dataclass(frozen=True)
+class AugmenterSpec:
+    name: str
+    type: str
+    n: int = 1
+    fraction: float = 1.0
+    word_p: float = 0.1
+    char_p: float = 0.1
+    max_changes: int = 3
+    min_changes: int = 1
+
+    @classmethod
+    def from_config(cls, name: str, settings: dict) -> "AugmenterSpec":
+        return cls(name=name, **settings)
+
+    def params_json(self) -> str:
+        """The settings as stored with every row it makes (sorted keys: stable bytes)."""
+        return json.dumps({k: v for k, v in asdict(self).items() if k != "name"}, sort_keys=True)

@@ -1,0 +1,181 @@
+"""Augmenters: each type works, same seed = same bytes, NER edits are label-safe (properties)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from augment.augmenters.build import build
+from augment.augmenters.run import augment_rows, run_augmenter
+from augment.augmenters.spec import AugmenterSpec
+from augment.common.errors import ConfigError
+from augment.io import iob
+from augment.mixing.merge import merge_rows
+from conftest import minimal_config
+
+CLS_TYPES = ["keyboard", "ocr", "char_insert", "char_substitute", "char_swap", "char_delete", "spelling", "synonym",
+             "word_swap", "word_delete"]
+NER_SAFE = ["keyboard", "ocr", "char_insert", "char_substitute", "char_swap", "char_delete", "spelling", "synonym"]
+SENTENCES = ["the film is a wonderful and moving story about a house", "because the acting was terrible we left early",
+             "a clever script with a beautiful ending", "the music sounds great and the people look happy"]
+
+
+def cls_rows():
+    return [{"id": f"train-{i}", "text": t, "text_pair": None, "label": "pos", "source_file": "f", "source_line": i}
+            for i, t in enumerate(SENTENCES)]
+
+
+@pytest.mark.parametrize("kind", CLS_TYPES)
+def test_each_classification_augmenter_changes_text_deterministically(kind):
+    spec = AugmenterSpec(name=kind, type=kind, n=2, word_p=0.3)
+    rows, stats = augment_rows(spec, "classification", 5, cls_rows())
+    assert stats["produced"] == len(rows) >= 4
+    assert stats["attempted"] == stats["produced"] + sum(stats["filtered"].values()) == 8
+    for row in rows:
+        parent = next(r for r in cls_rows() if r["id"] == row["parent_id"])
+        assert row["text"] != parent["text"] and row["label"] == parent["label"]
+        assert row["source"] == kind and row["id"].startswith(parent["id"] + "~")
+        assert isinstance(row["seed"], int) and '"type": "%s"' % kind in row["params"]
+    again, _ = augment_rows(spec, "classification", 5, cls_rows())
+    assert again == rows
+    other, _ = augment_rows(spec, "classification", 6, cls_rows())
+    assert [r["text"] for r in other] != [r["text"] for r in rows]
+
+
+def test_output_does_not_depend_on_row_order():
+    spec = AugmenterSpec(name="k", type="keyboard", word_p=0.3)
+    forward, _ = augment_rows(spec, "classification", 1, cls_rows())
+    backward, _ = augment_rows(spec, "classification", 1, cls_rows()[::-1])
+    assert sorted(forward, key=lambda r: r["id"]) == sorted(backward, key=lambda r: r["id"])
+
+
+def test_bounds_on_changed_words():
+    spec = AugmenterSpec(name="d", type="char_delete", word_p=1.0, max_changes=2, min_changes=2)
+    rows, _ = augment_rows(spec, "classification", 3, cls_rows())
+    for row in rows:
+        parent = next(r for r in cls_rows() if r["id"] == row["parent_id"])
+        changed = sum(a != b for a, b in zip(row["text"].split(), parent["text"].split()))
+        assert changed == 2
+
+
+def test_run_augmenter_is_byte_identical_across_runs(tmp_path):
+    from augment.io.artifacts import write_rows
+
+    train = tmp_path / "train.parquet"
+    write_rows(train, cls_rows(), "classification")
+    settings_ = {"type": "synonym", "n": 1, "fraction": 1.0, "word_p": 0.3, "char_p": 0.1, "max_changes": 3, "min_changes": 1}
+    for name in ("a", "b"):
+        run_augmenter("syn", settings_, "classification", 2, train, tmp_path / f"{name}.parquet", tmp_path / f"{name}.json")
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+
+
+# ---- NER invariants -------------------------------------------------------------------------
+
+WORDS = ["the", "film", "house", "run", "quickly", "beautiful", "Paris", "bank", "good", "people", ".", ",", "1996"]
+NAMES = {"PER": [["Ann"], ["Tom", "Berg"]], "LOC": [["Oslo"], ["New", "Delhi"]], "ORG": [["Acme", "Corp"]]}
+
+
+@st.composite
+def ner_sentence(draw):
+    tokens, tags = [], []
+    for _ in range(draw(st.integers(1, 10))):
+        if draw(st.integers(0, 3)) == 0:
+            etype = draw(st.sampled_from(sorted(NAMES)))
+            surface = draw(st.sampled_from(NAMES[etype]))
+            tokens += surface
+            tags += [f"B-{etype}"] + [f"I-{etype}"] * (len(surface) - 1)
+        else:
+            tokens.append(draw(st.sampled_from(WORDS)))
+            tags.append("O")
+    return {"id": "s", "tokens": tokens, "tags": tags}
+
+
+TRAIN = [{"tokens": s, "tags": [f"B-{t}"] + [f"I-{t}"] * (len(s) - 1)} for t, ss in NAMES.items() for s in ss]
+
+
+@pytest.fixture(scope="module")
+def ner_augmenters():
+    return {kind: build(AugmenterSpec(name=kind, type=kind, word_p=0.5), "ner", TRAIN) for kind in NER_SAFE + ["mention_replace"]}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ner_sentence(), st.sampled_from(NER_SAFE), st.integers(0, 2**32))
+def test_o_token_edits_keep_every_entity_and_tag(ner_augmenters, row, kind, seed):
+    content, reason = ner_augmenters[kind](row, seed)
+    if content is None:
+        assert reason == "no_eligible_token"
+        return
+    assert len(content["tokens"]) == len(content["tags"]) == len(row["tokens"])
+    assert content["tags"] == row["tags"]
+    assert iob.invalid_positions(content["tags"]) == []
+    before = [(t, row["tokens"][s:e]) for t, s, e in iob.spans(row["tags"])]
+    after = [(t, content["tokens"][s:e]) for t, s, e in iob.spans(content["tags"])]
+    assert before == after
+    assert all(tok and not any(c.isspace() for c in tok) for tok in content["tokens"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ner_sentence(), st.integers(0, 2**32))
+def test_mention_replacement_keeps_span_count_and_types(ner_augmenters, row, seed):
+    content, reason = ner_augmenters["mention_replace"](row, seed)
+    if content is None:
+        assert reason == "no_replaceable_mention"
+        return
+    assert len(content["tokens"]) == len(content["tags"])
+    assert iob.invalid_positions(content["tags"]) == []
+    assert [t for t, _, _ in iob.spans(content["tags"])] == [t for t, _, _ in iob.spans(row["tags"])]
+    replaced = [(row["tokens"][s:e], content["tokens"][s2:e2]) for (_, s, e), (_, s2, e2)
+                in zip(iob.spans(row["tags"]), iob.spans(content["tags"]))]
+    assert any(a != b for a, b in replaced)
+    for (etype, s, e) in iob.spans(content["tags"]):
+        assert content["tokens"][s:e] in NAMES[etype]
+
+
+# ---- merge ----------------------------------------------------------------------------------
+
+def test_merge_dedups_against_clean_and_eval_data_and_caps_the_ratio():
+    train = cls_rows()
+    clean = {"train": train, "dev": [{**train[0], "id": "dev-0", "text": "leaked text"}], "test": []}
+    aug = lambda i, text, src: {**train[0], "id": f"a{i}", "text": text, "parent_id": "train-0", "source": src, "params": "{}", "seed": i}
+    augmented = {"x": [aug(0, SENTENCES[1].upper(), "x"), aug(1, "Leaked text!", "x"), aug(2, "new one", "x"),
+                       aug(3, "new one", "x")],
+                 "y": [aug(4, "another", "y"), aug(5, "and more", "y"), aug(6, "still more", "y")]}
+    rows, summary = merge_rows(clean, augmented, ratio=0.5, dedup=True, seed=1)
+    x, y = summary["per_augmenter"]["x"], summary["per_augmenter"]["y"]
+    assert (x["equal_to_train"], x["equal_to_dev_test"], x["duplicate"]) == (1, 1, 1)
+    assert summary["cap"] == 2 and summary["augmented_rows"] == 2
+    assert x["kept"] + y["kept"] == 2 and x["over_ratio"] + y["over_ratio"] == 2
+    assert [r["source"] for r in rows[:4]] == ["original"] * 4
+    assert merge_rows(clean, augmented, ratio=0.5, dedup=True, seed=1)[0] == rows
+
+
+# ---- config errors --------------------------------------------------------------------------
+
+def _aug_config(task, **aug):
+    cfg = minimal_config(task)
+    cfg["augment"] = {"augmenters": {"a": aug}}
+    return cfg
+
+
+@pytest.mark.parametrize("task, aug, expected", [
+    ("ner", {"type": "word_swap"}, "`augment.augmenters.a.type`: word_swap swaps words across positions, which breaks NER labels"),
+    ("classification", {"type": "mention_replace"}, "mention_replace replaces entity mentions and needs task: ner"),
+    ("classification", {"type": "keyboard", "word_p": 1.5}, "`augment.augmenters.a.word_p`: 1.5 violates maximum 1"),
+    ("classification", {"type": "keyboard", "n": 0}, "`augment.augmenters.a.n`: 0 violates minimum 1"),
+    ("classification", {"type": "keybord"}, "`augment.augmenters.a.type`: 'keybord' is not allowed"),
+    ("classification", {"type": "keyboard", "min_changes": 4, "max_changes": 2}, "min_changes (4) exceeds max_changes (2)"),
+])
+def test_impossible_augmenter_settings_are_config_errors(validated, task, aug, expected):
+    with pytest.raises(ConfigError) as info:
+        validated(_aug_config(task, **aug))
+    assert expected in str(info.value)
+
+
+def test_merge_can_only_use_configured_augmenters(validated):
+    cfg = _aug_config("classification", type="keyboard")
+    cfg["augment"]["merge"] = {"use": ["b"]}
+    with pytest.raises(ConfigError, match=r"`augment.merge.use`: 'b' is not a configured augmenter \(configured: a\)"):
+        validated(cfg)
