@@ -171,3 +171,16 @@ def test_run_clean_writes_splits_report_table_and_dropped_rows(tmp_path, validat
     table = (tmp_path / "r.md").read_text()
     assert "| train | 3 | 2 | 2 | 1 |" in table and "| exact_duplicates | drop | 1 dropped | 0 | 0 |" in table
     assert json.loads((tmp_path / "r.json").read_text()) == report
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_near_key_ascii_fast_path_equals_the_unicode_path(text):
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    slow = T.collapse_whitespace("".join(" " if unicodedata.category(c)[0] in "PSZ" else c for c in decomposed
+                                         if unicodedata.category(c) != "Mn"))
+    assert T.near_key(text) == slow

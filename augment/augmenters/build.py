@@ -7,7 +7,7 @@ from typing import Callable, Sequence
 from augment.augmenters import token_edits as E
 from augment.augmenters.candidates import Misspellings, WordNetSynonyms
 from augment.augmenters.mentions import mention_pools, replace_mentions
-from augment.augmenters.seeding import seeded_globals
+from augment.augmenters.seeding import seed_globals
 from augment.augmenters.spec import CHAR_TYPES, SUBSTITUTION_TYPES, WHOLE_TEXT_TYPES, AugmenterSpec
 
 RowAugmenter = Callable[[dict, int], "tuple[dict | None, str | None]"]
@@ -28,8 +28,8 @@ def _whole_text(spec: AugmenterSpec) -> Callable[[str, int], str]:
                             tokenizer=str.split, reverse_tokenizer=" ".join)
 
     def run(text: str, seed: int) -> str:
-        with seeded_globals(seed):
-            out = aug.augment(text)
+        seed_globals(seed)
+        out = aug.augment(text)
         return out[0] if isinstance(out, list) else out
 
     return run

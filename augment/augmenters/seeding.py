@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import random
-from typing import Iterator
 
 import numpy as np
 
@@ -16,14 +14,11 @@ def row_seed(*parts: object) -> int:
     return int.from_bytes(digest[:8], "big") >> 1
 
 
-@contextlib.contextmanager
-def seeded_globals(seed: int) -> Iterator[None]:
-    """Seed `random` and `numpy.random`, which nlpaug draws from, and restore them afterwards."""
-    py_state, np_state = random.getstate(), np.random.get_state()
+def seed_globals(seed: int) -> None:
+    """Seed `random` and `numpy.random`, which nlpaug draws from.
+
+    Called once per row before its edits (an augmenter job owns its process, so nothing needs
+    the previous state back): the row's output depends only on its seed, not on earlier rows.
+    """
     random.seed(seed)
     np.random.seed(seed % (2**32))
-    try:
-        yield
-    finally:
-        random.setstate(py_state)
-        np.random.set_state(np_state)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import random
 from typing import Callable, Sequence
 
-from augment.augmenters.seeding import seeded_globals
+from augment.augmenters.seeding import seed_globals
 from augment.augmenters.spec import AugmenterSpec
 
-Edit = Callable[[str, int], "str | None"]  # (token, seed) -> replacement or None
+Edit = Callable[[str, random.Random], "str | None"]  # (token, the row's rng) -> replacement or None
 
 
 def choose_positions(eligible: Sequence[int], spec: AugmenterSpec, rng: random.Random) -> list[int]:
@@ -29,9 +29,10 @@ def edit_tokens(tokens: Sequence[str], allowed: Sequence[int], spec: AugmenterSp
     positions = choose_positions([i for i in allowed if eligible(tokens[i])], spec, rng)
     if not positions:
         return None
+    seed_globals(seed)  # nlpaug's draws for this row, made in fixed token order
     out = list(tokens)
     for i in positions:
-        new = edit(tokens[i], rng.getrandbits(63))
+        new = edit(tokens[i], rng)
         if new and new != tokens[i] and not any(c.isspace() for c in new):
             out[i] = new
     return out
@@ -51,18 +52,17 @@ def nlpaug_char_edit(spec: AugmenterSpec) -> Edit:
         action = spec.type.removeprefix("char_")
         aug = nac.RandomCharAug(action=action, include_numeric=False, min_char=2, **common)
 
-    def edit(token: str, seed: int) -> str | None:
-        with seeded_globals(seed):
-            out = aug.augment(token)
+    def edit(token: str, rng: random.Random) -> str | None:
+        out = aug.augment(token)
         return out[0] if isinstance(out, list) and out else out or None
 
     return edit
 
 
 def substitution_edit(candidates: Callable[[str], Sequence[str]]) -> Edit:
-    def edit(token: str, seed: int) -> str | None:
+    def edit(token: str, rng: random.Random) -> str | None:
         options = candidates(token)
-        return random.Random(seed).choice(options) if options else None
+        return rng.choice(options) if options else None
 
     return edit
 
