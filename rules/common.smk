@@ -73,6 +73,12 @@ def augmenter_params(wildcards):
         "settings": config["augment"]["augmenters"][wildcards.augmenter],
         "task": config["task"],
         "seed": config["seed"],
+        "resources": {
+            "cache": str(
+                Path(config["cache_dir"]).expanduser() / "translations.sqlite"
+            ),
+            "model": config["model"]["name_or_path"],
+        },
     }
 
 

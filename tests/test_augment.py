@@ -104,7 +104,7 @@ def ner_augmenters():
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ner_sentence(), st.sampled_from(NER_SAFE), st.integers(0, 2**32))
 def test_o_token_edits_keep_every_entity_and_tag(ner_augmenters, row, kind, seed):
-    content, reason = ner_augmenters[kind](row, seed)
+    content, reason = ner_augmenters[kind](row, 0, seed)
     if content is None:
         assert reason == "no_eligible_token"
         return
@@ -120,7 +120,7 @@ def test_o_token_edits_keep_every_entity_and_tag(ner_augmenters, row, kind, seed
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ner_sentence(), st.integers(0, 2**32))
 def test_mention_replacement_keeps_span_count_and_types(ner_augmenters, row, seed):
-    content, reason = ner_augmenters["mention_replace"](row, seed)
+    content, reason = ner_augmenters["mention_replace"](row, 0, seed)
     if content is None:
         assert reason == "no_replaceable_mention"
         return

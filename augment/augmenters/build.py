@@ -10,7 +10,7 @@ from augment.augmenters.mentions import mention_pools, replace_mentions
 from augment.augmenters.seeding import seed_globals
 from augment.augmenters.spec import CHAR_TYPES, SUBSTITUTION_TYPES, WHOLE_TEXT_TYPES, AugmenterSpec
 
-RowAugmenter = Callable[[dict, int], "tuple[dict | None, str | None]"]
+RowAugmenter = Callable[[dict, int, int], "tuple[dict | None, str | None]"]  # (row, copy k, seed)
 
 
 def _token_editor(spec: AugmenterSpec) -> tuple[Callable[[str], bool], E.Edit]:
@@ -35,29 +35,37 @@ def _whole_text(spec: AugmenterSpec) -> Callable[[str, int], str]:
     return run
 
 
-def build(spec: AugmenterSpec, task: str, train_rows: Sequence[dict]) -> RowAugmenter:
+def build(spec: AugmenterSpec, task: str, train_rows: Sequence[dict], chosen: Sequence[dict] | None = None,
+          resources: dict | None = None) -> RowAugmenter:
+    """``chosen``: the rows that will be augmented (back-translation translates them in one batch);
+    ``resources``: {"cache": translation cache path, "model": encoder for the similarity filter}."""
+    if spec.type == "backtranslation":
+        from augment.backtranslation.run import paraphrase_lookup
+
+        return paraphrase_lookup(spec, chosen if chosen is not None else train_rows, resources or {})
+
     if spec.type == "mention_replace":
         pools = mention_pools(train_rows)
 
-        def mentions(row: dict, seed: int):
+        def mentions(row: dict, k: int, seed: int):
             got = replace_mentions(row["tokens"], row["tags"], pools, spec, seed)
             return ({"tokens": got[0], "tags": got[1]}, None) if got else (None, "no_replaceable_mention")
         return mentions
 
     if spec.type in WHOLE_TEXT_TYPES:  # classification only (config checks keep them away from NER)
         run = _whole_text(spec)
-        return lambda row, seed: ({"text": run(row["text"], seed)}, None)
+        return lambda row, k, seed: ({"text": run(row["text"], seed)}, None)
 
     assert spec.type in CHAR_TYPES + SUBSTITUTION_TYPES, spec.type
     eligible, edit = _token_editor(spec)
     if task == "ner":
-        def ner(row: dict, seed: int):
+        def ner(row: dict, k: int, seed: int):
             allowed = [i for i, tag in enumerate(row["tags"]) if tag == "O"]
             tokens = E.edit_tokens(row["tokens"], allowed, spec, eligible, edit, seed)
             return ({"tokens": tokens, "tags": list(row["tags"])}, None) if tokens else (None, "no_eligible_token")
         return ner
 
-    def text(row: dict, seed: int):
+    def text(row: dict, k: int, seed: int):
         words = row["text"].split()
         tokens = E.edit_tokens(words, range(len(words)), spec, eligible, edit, seed)
         return ({"text": " ".join(tokens)}, None) if tokens else (None, "no_eligible_token")

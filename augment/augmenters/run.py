@@ -35,20 +35,21 @@ def change_measures(before: dict, after: dict) -> tuple[int, float]:
     return distance, 1 - kept / max(len(old), 1)
 
 
-def augment_rows(spec: AugmenterSpec, task: str, seed: int, train: list[dict]) -> tuple[list[dict], dict]:
-    augment = build(spec, task, train)
+def augment_rows(spec: AugmenterSpec, task: str, seed: int, train: list[dict],
+                 resources: dict | None = None) -> tuple[list[dict], dict]:
     chosen = train
     if spec.fraction < 1:
         rng = random.Random(row_seed(seed, spec.name, "fraction"))
         keep = set(rng.sample(range(len(train)), round(spec.fraction * len(train))))
         chosen = [row for i, row in enumerate(train) if i in keep]
+    augment = build(spec, task, train, chosen, {**(resources or {}), "seed": seed})
     out, filtered, seen = [], Counter(), set()
     distances, rates, examples = [], [], []
     params = spec.params_json()
     for row in tqdm(chosen, desc=f"augment {spec.name}", mininterval=10):
-        for k in range(spec.n):
+        for k in range(spec.copies):
             s = row_seed(seed, spec.name, row["id"], k)
-            content, reason = augment(row, s)
+            content, reason = augment(row, k, s)
             if content is None:
                 filtered[reason] += 1
                 continue
@@ -68,7 +69,7 @@ def augment_rows(spec: AugmenterSpec, task: str, seed: int, train: list[dict]) -
             if len(examples) < EXAMPLES:
                 examples.append({"parent_id": row["id"], "before": show(row), "after": show(new)})
             out.append(new)
-    attempted = len(chosen) * spec.n
+    attempted = len(chosen) * spec.copies
     stats = {
         "augmenter": spec.name, "type": spec.type, "params": spec.__dict__, "task": task,
         "rows_in": len(train), "rows_selected": len(chosen), "attempted": attempted, "produced": len(out),
@@ -82,9 +83,9 @@ def augment_rows(spec: AugmenterSpec, task: str, seed: int, train: list[dict]) -
 
 
 def run_augmenter(name: str, settings: dict, task: str, seed: int, train_path: str | Path, rows_path: str | Path,
-                  stats_path: str | Path) -> dict:
+                  stats_path: str | Path, resources: dict | None = None) -> dict:
     spec = AugmenterSpec.from_config(name, settings)
-    rows, stats = augment_rows(spec, task, seed, read_rows(train_path))
+    rows, stats = augment_rows(spec, task, seed, read_rows(train_path), resources)
     write_rows(rows_path, rows, task, derived=True)
     write_json(stats_path, stats)
     log.info("%s: %d of %d attempts kept; filtered %s", name, stats["produced"], stats["attempted"], stats["filtered"])

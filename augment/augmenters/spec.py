@@ -20,6 +20,12 @@ class AugmenterSpec:
     char_p: float = 0.1
     max_changes: int = 3
     min_changes: int = 1
+    backtranslation: dict | None = None
+
+    @property
+    def copies(self) -> int:
+        """Augmented copies attempted per row: n, or n per pivot language for back-translation."""
+        return self.n * len(self.backtranslation["pivots"]) if self.backtranslation else self.n
 
     @classmethod
     def from_config(cls, name: str, settings: dict) -> "AugmenterSpec":

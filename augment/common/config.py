@@ -136,8 +136,22 @@ def _check_semantics(config: dict, origin: str, schema: dict) -> None:
 
 
 # Augmenters that move, drop or insert tokens: they cannot keep one NER tag per token.
-NER_UNSAFE = {"word_swap": "swaps words across positions", "word_delete": "deletes words"}
+NER_UNSAFE = {"word_swap": "swaps words across positions", "word_delete": "deletes words",
+              "backtranslation": "rewrites whole sentences (no token alignment survives translation)"}
 NER_ONLY = {"mention_replace"}
+
+
+def _backtranslation_problems(where: str, bt: dict) -> list[str]:
+    problems = []
+    if bt["min_length_ratio"] >= bt["max_length_ratio"]:
+        problems.append(f"{where}.backtranslation`: min_length_ratio ({bt['min_length_ratio']}) must be below "
+                        f"max_length_ratio ({bt['max_length_ratio']})")
+    if bt["backend"] == "marian":
+        missing = [p for p in bt["pivots"] if p not in bt["marian"]["models"]]
+        if missing:
+            problems.append(f"{where}.backtranslation.marian.models`: no models for pivot(s) {missing}; give "
+                            "{forward: <en->pivot model folder or hub id>, backward: <pivot->en>} for each pivot")
+    return problems
 
 
 def _augment_problems(config: dict, schema: dict) -> list[str]:
@@ -152,6 +166,10 @@ def _augment_problems(config: dict, schema: dict) -> list[str]:
                             f"label-safe types for NER: {', '.join(safe)}")
         if config["task"] != "ner" and aug["type"] in NER_ONLY:
             problems.append(f"{where}.type`: {aug['type']} replaces entity mentions and needs task: ner")
+        if "backtranslation" in aug and aug["type"] != "backtranslation":
+            problems.append(f"{where}.backtranslation`: only for type backtranslation (this one is {aug['type']})")
+        if aug["type"] == "backtranslation":
+            problems += _backtranslation_problems(where, aug["backtranslation"])
         if aug["min_changes"] > aug["max_changes"]:
             problems.append(f"{where}`: min_changes ({aug['min_changes']}) exceeds max_changes ({aug['max_changes']})")
     for name in config["augment"]["merge"]["use"] or []:

@@ -8,4 +8,4 @@ from augment.common.logs import job_logging
 with job_logging(snakemake.log[0]):
     p = snakemake.params.settings
     run_augmenter(snakemake.wildcards.augmenter, p["settings"], p["task"], p["seed"], snakemake.input.train,
-                  snakemake.output.rows, snakemake.output.stats)
+                  snakemake.output.rows, snakemake.output.stats, p["resources"])
