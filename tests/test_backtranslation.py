@@ -96,3 +96,61 @@ def test_backtranslation_settings_only_on_that_type(validated):
     cfg["augment"] = {"augmenters": {"k": {"type": "keyboard", "backtranslation": {"pivots": ["spa"]}}}}
     with pytest.raises(ConfigError, match=r"`augment.augmenters.k.backtranslation`: only for type backtranslation"):
         validated(cfg)
+
+
+# ---- Marian (tiny random models built in-process; the code paths are those of real opus-mt pairs) ----
+
+@pytest.fixture(scope="module")
+def tiny_pair(tmp_path_factory):
+    from augment.backtranslation.tiny_marian import build_tiny_marian
+
+    corpus = [r["text"] for r in ROWS] * 20 + ["a fine film", "the plot is dull", "we left early"] * 10
+    root = tmp_path_factory.mktemp("marian")
+    return str(build_tiny_marian(root / "fwd", corpus, seed=1)), str(build_tiny_marian(root / "bwd", corpus, seed=2))
+
+
+def _marian_spec(tiny_pair, **marian):
+    models = {"xx": {"forward": tiny_pair[0], "backward": tiny_pair[1]}}
+    settings = {"models": models, "batch_size": 2, "max_length": 16, "device": "cpu", "dtype": "float32",
+                "decoding": "greedy", "top_p": 0.9, "temperature": 1.0, **marian}
+    bt = {**BT, "backend": "marian", "pivots": ["xx"], "min_length_ratio": 0.0, "max_length_ratio": 100.0, "marian": settings}
+    return AugmenterSpec(name="mt", type="backtranslation", n=2, backtranslation=bt)
+
+
+def test_marian_greedy_output_does_not_depend_on_batching_or_bucketing(tiny_pair):
+    from augment.backtranslation.marian import MarianTranslator
+
+    texts = [r["text"] for r in ROWS] + ["a fine film", "we left early"]
+    one = MarianTranslator(tiny_pair[0], "cpu", "float32", batch_size=1, max_length=16).translate(texts)
+    many = MarianTranslator(tiny_pair[0], "cpu", "float32", batch_size=4, max_length=16).translate(texts)
+    assert one == many and all(isinstance(t, str) for t in one)
+
+
+def test_marian_sampling_is_seeded(tiny_pair):
+    from augment.backtranslation.marian import MarianTranslator
+
+    mt = MarianTranslator(tiny_pair[1], "cpu", "float32", batch_size=4, max_length=16)
+    texts = [r["text"] for r in ROWS]
+    a, b, c = (mt.translate(texts, sample=True, seed=s) for s in (1, 1, 2))
+    assert a == b and a != c
+
+
+def test_marian_round_trip_through_the_augmenter_and_cache(tiny_pair, tmp_path):
+    spec = _marian_spec(tiny_pair, decoding="sample")
+    resources = {"cache": tmp_path / "c.sqlite"}
+    rows, stats = augment_rows(spec, "classification", 3, ROWS, resources)
+    assert stats["attempted"] == 6 == stats["produced"] + sum(stats["filtered"].values())
+    from augment.backtranslation.marian import MarianTranslator
+
+    middle = MarianTranslator(tiny_pair[0], "cpu", "float32", max_length=16).translate([r["text"] for r in ROWS])
+    cache = TranslationCache(tmp_path / "c.sqlite")  # 3 forward + 2 samples back for each distinct pivot text
+    assert cache._db.execute("SELECT COUNT(*) FROM translations").fetchone()[0] == 3 + 2 * len(set(middle))
+    again, _ = augment_rows(spec, "classification", 3, ROWS, resources)
+    assert again == rows
+
+
+def test_marian_model_that_cannot_be_loaded_says_how_to_fix_it(tmp_path):
+    from augment.backtranslation.marian import MarianTranslator
+
+    with pytest.raises(ResourceError, match=r"could not load translation model .*backtranslation.marian.models, or use backend: apertium"):
+        MarianTranslator(str(tmp_path / "missing-model"), "cpu", "float32")

@@ -17,7 +17,7 @@ class Encoder:
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(path)
             self.model = AutoModel.from_pretrained(path).eval()
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # a missing local path surfaces as an invalid hub id
             raise ResourceError(f"could not load encoder {name_or_path!r} for min_similarity: {exc}. Fix: set "
                                 "`model.name_or_path` to a local model folder, or min_similarity: null.") from None
         self.batch_size, self._torch = batch_size, torch

@@ -1,0 +1,101 @@
+"""MarianMT back-translation through transformers: batched, length-bucketed, bf16/fp16 on GPU.
+
+Inputs are sorted by length and padded per batch (not to the longest text of the whole input),
+which saves encoder work and decoder steps; results return in input order.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Sequence
+
+from augment.augmenters.seeding import row_seed
+from augment.augmenters.spec import AugmenterSpec
+from augment.backtranslation.cache import TranslationCache
+from augment.common.errors import ResourceError
+from augment.common.models import resolve_model
+
+log = logging.getLogger(__name__)
+
+
+def pick_device_dtype(device: str, dtype: str):
+    import torch
+
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ResourceError("backtranslation.marian.device is cuda, but torch sees no GPU. Fix: device: auto or cpu.")
+    if dtype == "auto":
+        dtype = ("bfloat16" if torch.cuda.is_bf16_supported() else "float16") if device == "cuda" else "float32"
+    return device, getattr(torch, dtype)
+
+
+class MarianTranslator:
+    def __init__(self, name_or_path: str, device: str = "auto", dtype: str = "auto", batch_size: int = 32,
+                 max_length: int = 256):
+        import torch
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        self.device, self.dtype = pick_device_dtype(device, dtype)
+        path = resolve_model(name_or_path)
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(path)
+            self.model = AutoModelForSeq2SeqLM.from_pretrained(path, dtype=self.dtype).to(self.device).eval()
+        except (OSError, ValueError) as exc:  # a missing local path surfaces as an invalid hub id
+            raise ResourceError(
+                f"could not load translation model {name_or_path!r}: {exc}. Fix: download it where you have network "
+                "(`huggingface-cli download <id> --local-dir <folder>`) and set the folder in "
+                "backtranslation.marian.models, or use backend: apertium offline."
+            ) from None
+        self.batch_size, self.max_length, self._torch = batch_size, max_length, torch
+
+    def translate(self, texts: Sequence[str], sample: bool = False, seed: int = 0, top_p: float = 0.9,
+                  temperature: float = 1.0) -> list[str]:
+        torch = self._torch
+        lengths = [len(ids) for ids in self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]]
+        order = sorted(range(len(texts)), key=lambda i: (lengths[i], i))
+        out: list[str] = [""] * len(texts)
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                idx = order[start:start + self.batch_size]
+                batch = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                                       max_length=self.max_length, return_tensors="pt").to(self.device)
+                kwargs = dict(max_length=self.max_length, num_beams=1)
+                if sample:  # seeded by the batch's texts: same inputs and settings, same samples
+                    torch.manual_seed(row_seed(seed, *[texts[i] for i in idx]) % (2**63))
+                    kwargs.update(do_sample=True, top_p=top_p, temperature=temperature)
+                else:
+                    kwargs.update(do_sample=False)
+                ids = self.model.generate(**batch, **kwargs)
+                for i, text in zip(idx, self.tokenizer.batch_decode(ids, skip_special_tokens=True)):
+                    out[i] = text.strip()
+        return out
+
+
+@functools.lru_cache(maxsize=8)
+def load(name_or_path: str, device: str, dtype: str, batch_size: int, max_length: int) -> MarianTranslator:
+    return MarianTranslator(name_or_path, device, dtype, batch_size, max_length)
+
+
+def marian_round_trip(texts: list[str], pivot: str, spec: AugmenterSpec, cache: TranslationCache,
+                      seed: int) -> list[list[str]]:
+    """For each text, ``spec.n`` paraphrases: greedy to the pivot, then greedy (n=1) or n seeded samples back."""
+    m = spec.backtranslation["marian"]
+    models = m["models"][pivot]
+    opts = (m["device"], m["dtype"], m["batch_size"], m["max_length"])
+    forward, backward = load(models["forward"], *opts), load(models["backward"], *opts)
+    ns = {"backend": "marian", "max_length": m["max_length"]}
+    middle = cache.translate(texts, {**ns, "model": models["forward"], "decoding": "greedy"},
+                             lambda batch: forward.translate(batch), batch_size=4096)
+    samples = []
+    for k in range(spec.n if m["decoding"] == "sample" else 1):
+        params = {"decoding": m["decoding"]}
+        if m["decoding"] == "sample":
+            params.update(top_p=m["top_p"], temperature=m["temperature"], seed=seed, k=k)
+        samples.append(cache.translate(
+            middle, {**ns, "model": models["backward"], **params},
+            lambda batch, k=k: backward.translate(batch, sample=m["decoding"] == "sample", seed=row_seed(seed, k),
+                                                  top_p=m["top_p"], temperature=m["temperature"]),
+            batch_size=4096))
+    return [[samples[k % len(samples)][i] for k in range(spec.n)] for i in range(len(texts))]
