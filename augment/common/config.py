@@ -137,7 +137,8 @@ def _check_semantics(config: dict, origin: str, schema: dict) -> None:
 
 # Augmenters that move, drop or insert tokens: they cannot keep one NER tag per token.
 NER_UNSAFE = {"word_swap": "swaps words across positions", "word_delete": "deletes words",
-              "backtranslation": "rewrites whole sentences (no token alignment survives translation)"}
+              "backtranslation": "rewrites whole sentences (no token alignment survives translation)",
+              "eda": "inserts, swaps and deletes words"}
 NER_ONLY = {"mention_replace"}
 
 
@@ -166,8 +167,9 @@ def _augment_problems(config: dict, schema: dict) -> list[str]:
                             f"label-safe types for NER: {', '.join(safe)}")
         if config["task"] != "ner" and aug["type"] in NER_ONLY:
             problems.append(f"{where}.type`: {aug['type']} replaces entity mentions and needs task: ner")
-        if "backtranslation" in aug and aug["type"] != "backtranslation":
-            problems.append(f"{where}.backtranslation`: only for type backtranslation (this one is {aug['type']})")
+        for block in ("backtranslation", "glove", "mlm"):
+            if block in aug and aug["type"] != block:
+                problems.append(f"{where}.{block}`: only for type {block} (this one is {aug['type']})")
         if aug["type"] == "backtranslation":
             problems += _backtranslation_problems(where, aug["backtranslation"])
         if aug["min_changes"] > aug["max_changes"]:

@@ -1,0 +1,33 @@
+"""Tiny BERT models with a WordPiece tokenizer trained in-process (no downloads)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+
+def build_tiny_bert(folder: Path, corpus: Sequence[str], head: str = "mlm", vocab_size: int = 120, seed: int = 0,
+                    **head_kwargs) -> Path:
+    import torch
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import BertConfig, BertForMaskedLM, BertForSequenceClassification, BertForTokenClassification
+    from transformers import BertTokenizerFast
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.train_from_iterator(corpus, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials))
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+                                                       special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
+    fast = BertTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+                             sep_token="[SEP]", mask_token="[MASK]")
+    folder.mkdir(parents=True, exist_ok=True)
+    fast.save_pretrained(folder)
+    config = BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128, **head_kwargs)
+    torch.manual_seed(seed)
+    model = {"mlm": BertForMaskedLM, "cls": BertForSequenceClassification, "ner": BertForTokenClassification}[head](config)
+    model.save_pretrained(folder)
+    return folder
