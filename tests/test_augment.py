@@ -256,3 +256,22 @@ def test_mlm_requires_its_model_setting(validated):
         validated(_aug_config("classification", type="mlm"))
     with pytest.raises(ConfigError, match=r"eda inserts, swaps and deletes words, which breaks NER labels"):
         validated(_aug_config("ner", type="eda"))
+
+
+def test_missing_wordnet_names_the_fix(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(f"""
+        import nltk
+        nltk.data.path[:] = [{str(tmp_path)!r}]
+        from augment.augmenters.candidates import WordNetSynonyms
+        from augment.common.errors import ResourceError
+        try:
+            WordNetSynonyms()
+        except ResourceError as exc:
+            print(exc)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"NLTK_DATA": str(tmp_path), "PATH": ""}).stdout
+    assert "WordNet is not in the nltk data path. Fix: run `bash setup.sh`" in out
