@@ -1,0 +1,152 @@
+"""Adversarial training on the input embeddings: none, FGM, PGD, FreeLB.
+
+A forward hook on ``model.get_input_embeddings()`` adds a perturbation ``delta`` to the embedding
+output (never found by parameter names: "emb" also matches position/type embeddings and
+LayerNorm). Nothing is written into the weights, so nothing needs restoring, and the hook is
+removed in ``finally`` even when a forward raises. Ascent steps take gradients with
+``torch.autograd.grad(loss, delta)``, so parameter ``.grad`` only ever receives the training
+losses, each scaled by ``scale`` (1 / gradient-accumulation steps) exactly like the clean loss.
+
+Costs per step, in forward+backward passes: none 1, FGM 2, PGD-K K+1 (the clean pass gives the
+first ascent direction), FreeLB-K K.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import torch
+
+Loss = Callable[[], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class AdversarialConfig:
+    method: str = "none"  # none | fgm | pgd | freelb
+    epsilon: float = 1.0  # radius of the perturbation ball (per example)
+    alpha: float = 0.3  # ascent step size (pgd, freelb)
+    steps: int = 3  # K (pgd, freelb)
+    norm: str = "l2"  # l2 | linf
+    init_mag: float = 0.0  # freelb: uniform initialisation magnitude
+
+
+@contextlib.contextmanager
+def perturbed_embeddings(model: torch.nn.Module, delta: torch.Tensor | None) -> Iterator[None]:
+    """While active, the embedding layer's output is ``output + delta``."""
+    if delta is None:
+        yield
+        return
+    handle = model.get_input_embeddings().register_forward_hook(lambda module, args, output: output + delta)
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
+def _mask(delta: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    return delta * attention_mask.unsqueeze(-1).to(delta.dtype)
+
+
+def _per_example_norm(x: torch.Tensor, norm: str) -> torch.Tensor:
+    flat = x.flatten(1)
+    values = flat.norm(dim=1) if norm == "l2" else flat.abs().amax(dim=1)
+    return values.view(-1, *([1] * (x.dim() - 1)))
+
+
+def ascent(delta: torch.Tensor, grad: torch.Tensor, step: float, norm: str) -> torch.Tensor:
+    """One normalised ascent step: L2 direction g/||g|| per example, or sign(g) for L-inf."""
+    if norm == "l2":
+        return delta + step * grad / _per_example_norm(grad, "l2").clamp(min=1e-12)
+    return delta + step * grad.sign()
+
+
+def project(delta: torch.Tensor, epsilon: float, norm: str, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Back into the epsilon ball of each example (padding positions stay zero)."""
+    delta = _mask(delta, attention_mask)
+    if norm == "l2":
+        n = _per_example_norm(delta, "l2")
+        return delta * torch.clamp(epsilon / n.clamp(min=1e-12), max=1.0)
+    return delta.clamp(-epsilon, epsilon)
+
+
+def finite_nonzero(grad: torch.Tensor) -> bool:
+    """An ascent needs a usable gradient: zero or inf/nan (fp16 overflow) means skip the attack."""
+    total = grad.float().norm()
+    return bool(torch.isfinite(total)) and float(total) > 0
+
+
+@dataclass
+class StepStats:
+    clean_loss: float
+    adv_loss: float | None = None
+    delta_norm: float | None = None
+    skipped: bool = False
+
+
+def adversarial_step(model: torch.nn.Module, loss_fn: Callable[[], torch.Tensor], embeds_shape: torch.Size,
+                     attention_mask: torch.Tensor, cfg: AdversarialConfig, scale: float = 1.0,
+                     backward: Callable[[torch.Tensor], None] | None = None) -> StepStats:
+    """Compute the step's training losses and accumulate their gradients into the parameters.
+
+    ``loss_fn()`` runs the model on the batch and returns the mean loss; ``backward(loss)`` defaults
+    to ``loss.backward()`` (a GradScaler passes ``scaler.scale(loss).backward()``).
+    """
+    backward = backward or (lambda loss: loss.backward())
+    dtype = next(model.parameters()).dtype
+    zeros = torch.zeros(embeds_shape, device=attention_mask.device, dtype=dtype)
+
+    if cfg.method == "none":
+        loss = loss_fn()
+        backward(loss * scale)
+        return StepStats(clean_loss=loss.item())
+
+    if cfg.method == "freelb":
+        delta = zeros
+        if cfg.init_mag > 0:
+            delta = _mask(torch.empty_like(zeros).uniform_(-1, 1), attention_mask)
+            lengths = attention_mask.sum(1).view(-1, 1, 1).to(dtype)
+            delta = delta * cfg.init_mag / torch.sqrt(lengths * zeros.shape[-1])
+        first = None
+        for _ in range(cfg.steps):
+            delta = delta.detach().requires_grad_(True)
+            with perturbed_embeddings(model, delta):
+                loss = loss_fn()
+            first = loss.item() if first is None else first
+            backward(loss * scale / cfg.steps)  # parameters accumulate the mean adversarial loss
+            if delta.grad is None or not finite_nonzero(delta.grad):
+                return StepStats(clean_loss=first, adv_loss=loss.item(), skipped=True)
+            delta = ascent(delta.detach(), delta.grad.detach(), cfg.alpha, cfg.norm)
+            if cfg.epsilon > 0:
+                delta = project(delta, cfg.epsilon, cfg.norm, attention_mask)
+        return StepStats(clean_loss=first, adv_loss=loss.item(), delta_norm=float(_per_example_norm(delta, cfg.norm).mean()))
+
+    # fgm and pgd: the clean pass trains the parameters and yields the first ascent direction
+    delta = zeros.requires_grad_(True)
+    with perturbed_embeddings(model, delta):
+        clean = loss_fn()
+    backward(clean * scale)
+    grad = delta.grad
+    if grad is None or not finite_nonzero(grad):
+        return StepStats(clean_loss=clean.item(), skipped=True)
+    if cfg.method == "fgm":
+        delta = project(ascent(zeros, grad, cfg.epsilon, cfg.norm), cfg.epsilon, cfg.norm, attention_mask)
+    elif cfg.method == "pgd":
+        delta = project(ascent(zeros, grad, cfg.alpha, cfg.norm), cfg.epsilon, cfg.norm, attention_mask)
+        for _ in range(cfg.steps - 1):
+            delta = delta.detach().requires_grad_(True)
+            with perturbed_embeddings(model, delta):
+                loss = loss_fn()
+            (grad,) = torch.autograd.grad(loss, delta)  # parameter .grad untouched
+            if not finite_nonzero(grad):
+                return StepStats(clean_loss=clean.item(), skipped=True)
+            delta = project(ascent(delta.detach(), grad, cfg.alpha, cfg.norm), cfg.epsilon, cfg.norm, attention_mask)
+    else:
+        raise ValueError(f"unknown adversarial method {cfg.method!r}")
+    delta = delta.detach()
+    with perturbed_embeddings(model, delta):
+        adv = loss_fn()
+    backward(adv * scale)
+    return StepStats(clean_loss=clean.item(), adv_loss=adv.item(), delta_norm=float(_per_example_norm(delta, cfg.norm).mean()))

@@ -1,0 +1,219 @@
+"""Fine-tune an encoder for classification or NER with plain or adversarial training.
+
+Seeds everywhere (same seed on CPU = same metrics); checkpoints at each epoch end, with a
+fingerprint of settings and data, so a killed job rerun resumes where it stopped (and a stale
+checkpoint from other settings is ignored); the best dev epoch is saved with save_pretrained.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import math
+import random
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+from augment.common.atomic import atomic_dir, write_json
+from augment.common.errors import ResourceError
+from augment.common.models import resolve_model
+from robust_train.adversarial import AdversarialConfig, adversarial_step
+from robust_train.data import bucketed_batches, collate, encode_classification, encode_ner, label_maps
+from robust_train.metrics import classification_metrics, headline, ner_metrics
+from robust_train.predict import predict
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 3
+    batch_size: int = 16
+    grad_accum: int = 1
+    lr: float = 5e-5
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    max_grad_norm: float = 1.0
+    max_length: int = 128
+    patience: int = 2  # epochs without dev improvement before stopping; 0 = never stop early
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (mixed precision only on GPU)
+    device: str = "auto"
+    eval_batch_size: int = 64
+    seed: int = 13
+    trust_remote_code: bool = False
+    adversarial: AdversarialConfig = field(default_factory=AdversarialConfig)
+
+
+def set_seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _device_and_amp(cfg: TrainConfig):
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
+    precision = cfg.precision
+    if device != "cuda":
+        precision = "fp32"  # autocast on CPU is slower than fp32 for these models
+    elif precision == "auto":
+        precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+    return device, precision, dtype
+
+
+def load_model(model_path: str, task: str, labels: Sequence[str], trust_remote_code: bool = False):
+    from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoTokenizer
+
+    label2id, id2label = label_maps(labels)
+    path = resolve_model(model_path)
+    auto = AutoModelForTokenClassification if task == "ner" else AutoModelForSequenceClassification
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+        model = auto.from_pretrained(path, num_labels=len(labels), id2label=id2label, label2id=label2id,
+                                     trust_remote_code=trust_remote_code, ignore_mismatched_sizes=True)
+    except (OSError, ValueError) as exc:
+        raise ResourceError(f"could not load model {model_path!r}: {exc}. Fix: set `model.name_or_path` to `minilm`, "
+                            "a local model folder, or a hub id on a machine with network access.") from None
+    return tokenizer, model, label2id, id2label
+
+
+def fingerprint(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _param_groups(model, weight_decay: float):
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            (no_decay if p.ndim < 2 else decay).append(p)  # biases and LayerNorm weights are 1-d
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def evaluate(model, tokenizer, rows, task, label2id, id2label, cfg: TrainConfig, device: str) -> dict:
+    preds, _ = predict(model, tokenizer, rows, task, label2id, id2label, cfg.max_length, cfg.eval_batch_size, device)
+    if task == "ner":
+        return ner_metrics([r["tags"] for r in rows], preds)
+    return classification_metrics([r["label"] for r in rows], preds)
+
+
+def train(task: str, train_rows: Sequence[dict], dev_rows: Sequence[dict], labels: Sequence[str], model_path: str,
+          cfg: TrainConfig, out_dir: str | Path, checkpoint_dir: str | Path,
+          after_epoch: Callable[[int], None] | None = None) -> dict:
+    """Train, keep the best dev epoch, save it to ``out_dir``; return the metrics dict."""
+    set_seed(cfg.seed)
+    device, precision, amp_dtype = _device_and_amp(cfg)
+    tokenizer, model, label2id, id2label = load_model(model_path, task, labels, cfg.trust_remote_code)
+    model.to(device)
+    encode = encode_ner if task == "ner" else encode_classification
+    enc = encode(train_rows, tokenizer, label2id, cfg.max_length)
+    lengths = [len(f["input_ids"]) for f in enc.features]
+    micro_batches = math.ceil(len(enc.features) / cfg.batch_size)
+    steps_per_epoch = math.ceil(micro_batches / cfg.grad_accum)
+    total_steps = steps_per_epoch * cfg.epochs
+    from transformers import get_linear_schedule_with_warmup
+
+    optimizer = torch.optim.AdamW(_param_groups(model, cfg.weight_decay), lr=cfg.lr)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.warmup_ratio * total_steps), total_steps)
+    scaler = torch.amp.GradScaler("cuda", enabled=precision == "fp16")
+
+    state = {"epoch": 0, "step": 0, "best": None, "best_epoch": None, "bad_epochs": 0, "history": [], "curve": []}
+    ckpt = Path(checkpoint_dir)
+    fp = fingerprint(asdict(cfg), task, list(labels), model_path, [r["id"] for r in train_rows], [r["id"] for r in dev_rows])
+    best_state = None
+    if (ckpt / "state.json").is_file() and json.loads((ckpt / "state.json").read_text()).get("fingerprint") == fp:
+        state = json.loads((ckpt / "state.json").read_text())["state"]
+        from safetensors.torch import load_file
+
+        model.load_state_dict(load_file(ckpt / "model.safetensors"))
+        extra = torch.load(ckpt / "optim.pt", weights_only=True)
+        optimizer.load_state_dict(extra["optimizer"])
+        scheduler.load_state_dict(extra["scheduler"])
+        torch.set_rng_state(extra["torch_rng"])
+        if (ckpt / "best.safetensors").is_file():
+            best_state = load_file(ckpt / "best.safetensors")
+        log.info("resuming from %s after epoch %d", ckpt, state["epoch"])
+
+    start = time.perf_counter()
+    samples = 0
+    autocast = (torch.autocast(device_type="cuda", dtype=amp_dtype) if amp_dtype else torch.autocast("cpu", enabled=False))
+    while state["epoch"] < cfg.epochs and not (cfg.patience and state["bad_epochs"] >= cfg.patience):
+        epoch = state["epoch"]
+        model.train()
+        batches = list(bucketed_batches(lengths, cfg.batch_size, seed=cfg.seed * 1000 + epoch))
+        optimizer.zero_grad(set_to_none=True)
+        for b, idx in enumerate(batches):
+            batch = {k: v.to(device) for k, v in collate([enc.features[i] for i in idx], tokenizer.pad_token_id).items()}
+
+            def loss_fn(batch=batch):
+                with autocast:
+                    return model(**batch).loss.float()
+
+            hidden = model.get_input_embeddings().embedding_dim
+            shape = torch.Size([*batch["input_ids"].shape, hidden])
+            group_start = b - b % cfg.grad_accum
+            group = min(cfg.grad_accum, len(batches) - group_start)  # the last group of an epoch may be short
+            last_of_group = b + 1 == group_start + group
+            stats = adversarial_step(model, loss_fn, shape, batch["attention_mask"], cfg.adversarial, scale=1.0 / group,
+                                     backward=lambda loss: scaler.scale(loss).backward())
+            samples += len(idx)
+            if last_of_group:
+                scaler.unscale_(optimizer)
+                grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+                scaler.step(optimizer)
+                scaler.update()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+                state["step"] += 1
+                state["curve"].append({"step": state["step"], "epoch": epoch, "clean_loss": stats.clean_loss,
+                                       "adv_loss": stats.adv_loss, "delta_norm": stats.delta_norm,
+                                       "grad_norm": float(grad_norm), "lr": scheduler.get_last_lr()[0],
+                                       "attack_skipped": stats.skipped})
+                if state["step"] % 20 == 0:
+                    log.info("epoch %d step %d/%d loss %.4f adv %s |delta| %s", epoch, state["step"], total_steps,
+                             stats.clean_loss, stats.adv_loss, stats.delta_norm)
+        dev = evaluate(model, tokenizer, dev_rows, task, label2id, id2label, cfg, device)
+        score = headline(task, dev)
+        state["history"].append({"epoch": epoch, "dev": score})
+        if state["best"] is None or score > state["best"]:
+            state.update(best=score, best_epoch=epoch, bad_epochs=0)
+            best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+        else:
+            state["bad_epochs"] += 1
+        state["epoch"] = epoch + 1
+        log.info("epoch %d dev %.4f (best %.4f at epoch %d)", epoch, score, state["best"], state["best_epoch"])
+        _checkpoint(ckpt, model, optimizer, scheduler, state, fp, best_state)
+        if after_epoch:
+            after_epoch(epoch)
+
+    elapsed = time.perf_counter() - start
+    model.load_state_dict(best_state)
+    with atomic_dir(out_dir) as tmp:
+        model.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+    dev = evaluate(model, tokenizer, dev_rows, task, label2id, id2label, cfg, device)
+    metrics = {"task": task, "method": cfg.adversarial.method, "seed": cfg.seed, "device": device, "precision": precision,
+               "dev": dev, "best_epoch": state["best_epoch"], "epochs_run": state["epoch"], "steps": state["step"],
+               "train_rows": len(train_rows), "truncated_words": enc.truncated_words,
+               "train_seconds_this_run": round(elapsed, 2), "train_samples_per_second": round(samples / elapsed, 2) if elapsed else None,
+               "history": state["history"], "curve": state["curve"]}
+    return metrics
+
+
+def _checkpoint(ckpt: Path, model, optimizer, scheduler, state: dict, fp: str, best_state) -> None:
+    from safetensors.torch import save_file
+
+    with atomic_dir(ckpt) as tmp:
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, tmp / "model.safetensors")
+        if best_state is not None:
+            save_file({k: v.contiguous() for k, v in best_state.items()}, tmp / "best.safetensors")
+        torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                    "torch_rng": torch.get_rng_state()}, tmp / "optim.pt")
+        (tmp / "state.json").write_text(json.dumps({"fingerprint": fp, "state": state}))
