@@ -15,6 +15,7 @@ if not workflow.overwrite_configfiles:
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/augment.smk"
+include: "rules/train.smk"
 
 
 rule all:

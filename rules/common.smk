@@ -24,6 +24,9 @@ MERGED = config["augment"]["merge"]["use"] or AUGMENTERS
 wildcard_constraints:
     dataset="|".join(map(re.escape, DATASETS)),
     augmenter="|".join(map(re.escape, AUGMENTERS)) or "(?!)",
+    trainset="clean|augmented",
+    method="none|fgm|pgd|freelb",
+    seed=r"\d+",
     split="|".join(SPLITS),
 
 
@@ -107,8 +110,37 @@ def merge_params(wildcards):
     }
 
 
+TRAIN = config["train"]
+
+
+def trainset_input(wildcards):
+    if wildcards.trainset == "augmented":
+        return f"results/augment/{wildcards.dataset}/train.parquet"
+    return f"results/clean/{wildcards.dataset}/train.parquet"
+
+
+def train_params(wildcards):
+    """The training settings this job uses (other methods' settings do not rerun it)."""
+    other = {"fgm", "pgd", "freelb"} - {wildcards.method}
+    return {
+        "settings": {k: v for k, v in TRAIN.items() if k not in other},
+        "model": config["model"],
+        "task": config["task"],
+    }
+
+
+def train_targets():
+    return expand(
+        "results/train/{dataset}/{trainset}/{method}/seed{seed}/metrics.json",
+        dataset=DATASETS,
+        trainset=TRAIN["trainsets"],
+        method=TRAIN["methods"],
+        seed=TRAIN["seeds"],
+    )
+
+
 def all_targets():
     targets = expand("results/clean/{dataset}/report.json", dataset=DATASETS)
     if AUGMENTERS:
         targets += expand("results/augment/{dataset}/report.json", dataset=DATASETS)
-    return targets
+    return targets + train_targets()

@@ -39,6 +39,13 @@ def absolutise(config: dict) -> dict:
     return config
 
 
+def without_training(config: dict) -> dict:
+    """The same experiment up to augmentation (most workflow tests do not need to pay for training)."""
+    config = copy.deepcopy(config)
+    config.setdefault("train", {})["methods"] = []
+    return config
+
+
 def repo_config(name: str) -> dict:
     with open(REPO / "workflow" / "configs" / f"{name}.yaml", encoding="utf-8") as f:
         return yaml.safe_load(f)

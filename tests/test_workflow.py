@@ -13,7 +13,7 @@ import pytest
 
 from augment.io import iob
 from augment.io.artifacts import read_rows
-from conftest import REPO, absolutise, repo_config, run_snakemake
+from conftest import REPO, absolutise, repo_config, run_snakemake, without_training
 
 pytestmark = pytest.mark.workflow
 
@@ -34,13 +34,13 @@ def planned_jobs(proc) -> list[tuple[str, str]]:
 
 
 def two_dataset_config():
-    cfg = absolutise(repo_config("tiny_classification"))
+    cfg = without_training(absolutise(repo_config("tiny_classification")))
     cfg["datasets"]["tiny2"] = json.loads(json.dumps(cfg["datasets"]["tiny"]))
     return cfg
 
 
 def test_tiny_classification_runs_and_cleans(tmp_path):
-    run_snakemake(tmp_path, absolutise(repo_config("tiny_classification")))
+    run_snakemake(tmp_path, without_training(absolutise(repo_config("tiny_classification"))))
     report = json.loads((tmp_path / "results/clean/tiny/report.json").read_text())
     assert report["splits"]["train"]["rows_in"] == 36 and report["splits"]["test"]["rows_in"] == 11
     for split, s in report["splits"].items():
@@ -57,7 +57,7 @@ def test_tiny_classification_runs_and_cleans(tmp_path):
 
 
 def test_tiny_ner_runs_and_augments_label_safely(tmp_path):
-    run_snakemake(tmp_path, absolutise(repo_config("tiny_ner")))
+    run_snakemake(tmp_path, without_training(absolutise(repo_config("tiny_ner"))))
     merged = read_rows(tmp_path / "results/augment/tiny_ner/train.parquet")
     clean = {r["id"]: r for r in read_rows(tmp_path / "results/clean/tiny_ner/train.parquet")}
     sources = {r["source"] for r in merged}
@@ -126,7 +126,7 @@ def test_editing_package_code_reruns_the_stage_that_uses_it(tmp_path):
     for part in ("Snakefile", "rules", "workflow", "augment", "config.yaml", "profiles"):
         src = REPO / part
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, code / part)
-    cfg, snakefile = absolutise(repo_config("tiny_classification")), code / "Snakefile"
+    cfg, snakefile = without_training(absolutise(repo_config("tiny_classification"))), code / "Snakefile"
     run_snakemake(work, cfg, snakefile=snakefile)
     edit(code / "augment/cleaning/rules.py")
     after_clean = [("augment", "tiny"), ("augment", "tiny"), ("merge_augmented", "tiny")]
@@ -142,7 +142,7 @@ def test_editing_package_code_reruns_the_stage_that_uses_it(tmp_path):
 
 
 def test_invalid_config_stops_before_any_job(tmp_path):
-    cfg = absolutise(repo_config("tiny_classification"))
+    cfg = without_training(absolutise(repo_config("tiny_classification")))
     cfg["cleaning"]["length"]["action"] = "dorp"
     proc = run_snakemake(tmp_path, cfg, check=False)
     assert proc.returncode != 0
@@ -153,7 +153,7 @@ def test_invalid_config_stops_before_any_job(tmp_path):
 def test_malformed_data_fails_the_job_with_one_clear_error_and_no_outputs(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("sentence,sentiment\ngood film,pos\nbad, film,neg\n")
-    cfg = absolutise(repo_config("tiny_classification"))
+    cfg = without_training(absolutise(repo_config("tiny_classification")))
     cfg["datasets"]["tiny"]["source"]["files"]["train"] = str(bad)
     proc = run_snakemake(tmp_path, cfg, check=False)
     assert proc.returncode != 0
@@ -164,7 +164,7 @@ def test_malformed_data_fails_the_job_with_one_clear_error_and_no_outputs(tmp_pa
 
 
 def test_same_config_and_seed_give_byte_identical_artifacts(tmp_path):
-    cfg = absolutise(repo_config("tiny_classification"))
+    cfg = without_training(absolutise(repo_config("tiny_classification")))
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir(), b.mkdir()
     run_snakemake(a, cfg)
@@ -176,3 +176,28 @@ def test_same_config_and_seed_give_byte_identical_artifacts(tmp_path):
     c.mkdir()
     run_snakemake(c, cfg)
     assert (c / "results/ingest/tiny/dev.parquet").read_bytes() != (a / "results/ingest/tiny/dev.parquet").read_bytes()
+
+
+@pytest.mark.parametrize("name, methods, trainsets", [("tiny_classification", ["none", "pgd"], ["augmented"]),
+                                                      ("tiny_ner", ["fgm"], ["clean"])])
+def test_training_jobs_write_models_and_metrics(tmp_path, name, methods, trainsets):
+    cfg = absolutise(repo_config(name))
+    cfg["train"].update(methods=methods, trainsets=trainsets)
+    run_snakemake(tmp_path, cfg)
+    dataset = next(iter(cfg["datasets"]))
+    for method in methods:
+        run = tmp_path / f"results/train/{dataset}/{trainsets[0]}/{method}/seed{cfg['seed']}"
+        metrics = json.loads((run / "metrics.json").read_text())
+        assert metrics["method"] == method and metrics["epochs_run"] == 1 and metrics["device"] == "cpu"
+        source = "augment" if trainsets[0] == "augmented" else "clean"
+        assert metrics["train_rows"] == min(48, len(read_rows(tmp_path / f"results/{source}/{dataset}/train.parquet")))
+        model_config = json.loads((run / "model/config.json").read_text())
+        assert (run / "model/model.safetensors").is_file() and (run / "model/tokenizer.json").is_file()
+        assert set(model_config["label2id"]) == set(metrics["labels"])
+        assert not (run / "checkpoint").exists()
+        headline = "accuracy" if name == "tiny_classification" else "f1"
+        assert 0 <= metrics["test"][headline] <= 1 and 0 <= metrics["dev"][headline] <= 1
+        if method != "none":
+            assert all(p["adv_loss"] is not None and p["delta_norm"] is not None for p in metrics["curve"])
+        assert (tmp_path / f"benchmarks/train/{dataset}/{trainsets[0]}/{method}/seed{cfg['seed']}.tsv").is_file()
+    assert "Nothing to be done" in run_snakemake(tmp_path, cfg, "-n").stdout

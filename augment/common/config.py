@@ -131,6 +131,8 @@ def _check_semantics(config: dict, origin: str, schema: dict) -> None:
             if length[low] is not None and length[high] is not None and length[low] > length[high]:
                 problems.append(f"`datasets.{name}.cleaning.length`: {low} ({length[low]}) exceeds {high} ({length[high]})")
     problems += _augment_problems(config, schema)
+    if "augmented" in config["train"]["trainsets"] and not config["augment"]["augmenters"]:
+        problems.append("`train.trainsets`: 'augmented' needs at least one augmenter in `augment.augmenters`")
     if problems:
         raise ConfigError(f"invalid config ({origin}):\n" + "\n".join(f"  - {p}" for p in problems))
 
@@ -196,6 +198,8 @@ def validate_config(config: dict, schema_path: str | Path, origin: str = "config
     for ds in config["datasets"].values():
         ds["cleaning"] = deep_merge(config.get("cleaning") or {}, ds.get("cleaning") or {})
     _check(config, schema, origin)  # now fills the defaults
+    if config["train"]["seeds"] is None:
+        config["train"]["seeds"] = [config["seed"]]
     _check_semantics(config, origin, schema)
     return config
 

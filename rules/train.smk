@@ -1,0 +1,26 @@
+# Training stage: one job per dataset x training set x method x seed.
+
+
+rule train:
+    input:
+        train=trainset_input,
+        dev="results/clean/{dataset}/dev.parquet",
+        test="results/clean/{dataset}/test.parquet",
+        report="results/clean/{dataset}/report.json",
+        code=pkg_sources("robust_train", "augment/common", "augment/io"),
+    output:
+        model=directory("results/train/{dataset}/{trainset}/{method}/seed{seed}/model"),
+        metrics="results/train/{dataset}/{trainset}/{method}/seed{seed}/metrics.json",
+    log:
+        "logs/train/{dataset}/{trainset}/{method}/seed{seed}.log",
+    benchmark:
+        "benchmarks/train/{dataset}/{trainset}/{method}/seed{seed}.tsv"
+    conda:
+        ENV
+    threads: TRAIN["threads"]
+    resources:
+        gpu=1,
+    params:
+        settings=train_params,
+    script:
+        "../workflow/scripts/train.py"
