@@ -26,8 +26,8 @@ Loss = Callable[[], torch.Tensor]
 @dataclass(frozen=True)
 class AdversarialConfig:
     method: str = "none"  # none | fgm | pgd | freelb
-    epsilon: float = 1.0  # radius of the perturbation ball (per example)
-    alpha: float = 0.3  # ascent step size (pgd, freelb)
+    epsilon: float = 0.25  # radius of the perturbation ball, per example (token embeddings have norm ~1)
+    alpha: float = 0.1  # ascent step size (pgd, freelb)
     steps: int = 3  # K (pgd, freelb)
     norm: str = "l2"  # l2 | linf
     init_mag: float = 0.0  # freelb: uniform initialisation magnitude
