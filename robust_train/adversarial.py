@@ -14,13 +14,11 @@ first ascent direction), FreeLB-K K.
 from __future__ import annotations
 
 import contextlib
-import math
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import torch
 
-Loss = Callable[[], torch.Tensor]
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,11 @@ checkpoint from other settings is ignored); the best dev epoch is saved with sav
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import logging
 import math
 import random
-import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,7 +20,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from augment.common.atomic import atomic_dir, write_json
+from augment.common.atomic import atomic_dir
 from augment.common.errors import ResourceError
 from augment.common.models import resolve_model
 from robust_train.adversarial import AdversarialConfig, adversarial_step

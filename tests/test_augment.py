@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st

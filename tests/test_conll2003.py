@@ -7,7 +7,7 @@ import pytest
 from augment.ingest import read_dataset
 from augment.io import iob
 from augment.io.spec import DatasetSpec
-from conftest import SHARED, absolutise, repo_config
+from conftest import SHARED, repo_config
 
 pytestmark = [pytest.mark.shared_data,
               pytest.mark.skipif(not (SHARED / "conll2003" / "eng.train").exists(), reason="../shared/data not present")]

@@ -16,7 +16,7 @@ from augment.common.errors import ResourceError
 from augment.ingest import read_dataset
 from augment.io.builtin import BuiltinDataset, fetch
 from augment.io.spec import DatasetSpec
-from conftest import REPO
+
 
 
 def test_hub_source_reads_a_local_dataset_and_names_class_labels(tmp_path, validated):

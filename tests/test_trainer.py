@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 from robust_train.adversarial import AdversarialConfig
 from robust_train.data import ner_labels
