@@ -181,7 +181,7 @@ def train(task: str, train_rows: Sequence[dict], dev_rows: Sequence[dict], label
         score = headline(task, dev)
         state["history"].append({"epoch": epoch, "dev": score})
         if state["best"] is None or score > state["best"]:
-            state.update(best=score, best_epoch=epoch, bad_epochs=0)
+            state.update(best=score, best_epoch=epoch, bad_epochs=0, best_metrics=dev)
             best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         else:
             state["bad_epochs"] += 1
@@ -196,7 +196,7 @@ def train(task: str, train_rows: Sequence[dict], dev_rows: Sequence[dict], label
     with atomic_dir(out_dir) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
-    dev = evaluate(model, tokenizer, dev_rows, task, label2id, id2label, cfg, device)
+    dev = state["best_metrics"]  # measured at the best epoch; the saved model is that epoch's
     metrics = {"task": task, "method": cfg.adversarial.method, "seed": cfg.seed, "device": device, "precision": precision,
                "dev": dev, "best_epoch": state["best_epoch"], "epochs_run": state["epoch"], "steps": state["step"],
                "train_rows": len(train_rows), "truncated_words": enc.truncated_words,

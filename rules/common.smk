@@ -120,10 +120,16 @@ def trainset_input(wildcards):
 
 
 def train_params(wildcards):
-    """The training settings this job uses (other methods' settings do not rerun it)."""
-    other = {"fgm", "pgd", "freelb"} - {wildcards.method}
+    """The training settings this job uses. Other methods' settings and the lists that only decide
+    which jobs exist (methods, trainsets, seeds: the wildcards) are left out, so adding a seed or a
+    method adds jobs without rerunning the others."""
+    skip = ({"fgm", "pgd", "freelb"} - {wildcards.method}) | {
+        "methods",
+        "trainsets",
+        "seeds",
+    }
     return {
-        "settings": {k: v for k, v in TRAIN.items() if k not in other},
+        "settings": {k: v for k, v in TRAIN.items() if k not in skip},
         "model": config["model"],
         "task": config["task"],
     }

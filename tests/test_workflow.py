@@ -201,6 +201,10 @@ def test_training_jobs_write_models_and_metrics(tmp_path, name, methods, trainse
             assert all(p["adv_loss"] is not None and p["delta_norm"] is not None for p in metrics["curve"])
         assert (tmp_path / f"benchmarks/train/{dataset}/{trainsets[0]}/{method}/seed{cfg['seed']}.tsv").is_file()
     assert "Nothing to be done" in run_snakemake(tmp_path, cfg, "-n").stdout
+    more = json.loads(json.dumps(cfg))
+    more["train"]["seeds"] = [cfg["seed"], cfg["seed"] + 1]  # a new seed adds jobs, reruns none
+    assert planned_jobs(run_snakemake(tmp_path, more, "-n")) == sorted([("all", "")] + [("train", dataset)] * len(methods))
+    assert f"seed={cfg['seed'] + 1}" in run_snakemake(tmp_path, more, "-n").stdout
     if "pgd" in methods:  # another method's settings do not touch the other jobs
         cfg["train"]["pgd"] = {"steps": 3}
         cfg["train"]["fgm"] = {"epsilon": 0.5}
