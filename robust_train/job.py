@@ -13,7 +13,7 @@ from augment.io.artifacts import read_rows
 from augment.augmenters.seeding import row_seed
 from robust_train.adversarial import AdversarialConfig
 from robust_train.data import ner_labels
-from robust_train.trainer import TrainConfig, evaluate, load_model, train
+from robust_train.trainer import TrainConfig, train
 
 log = logging.getLogger(__name__)
 _TRAIN_KEYS = ("epochs", "batch_size", "grad_accum", "lr", "weight_decay", "warmup_ratio", "max_grad_norm", "patience",
@@ -45,9 +45,7 @@ def run_training(task: str, method: str, seed: int, settings: dict, model: dict,
     dev, test = read_rows(dev_path), read_rows(test_path)
     cfg = train_config(settings, method, seed, model["max_length"], model["trust_remote_code"])
     checkpoint = Path(out_model).parent / "checkpoint"
-    metrics = train(task, rows, dev, labels, model["name_or_path"], cfg, out_model, checkpoint)
-    tokenizer, trained, label2id, id2label = load_model(out_model, task, labels)
-    metrics["test"] = evaluate(trained.to(metrics["device"]), tokenizer, test, task, label2id, id2label, cfg, metrics["device"])
+    metrics = train(task, rows, dev, labels, model["name_or_path"], cfg, out_model, checkpoint, test_rows=test)
     metrics["labels"] = labels
     write_json(out_metrics, metrics)
     shutil.rmtree(checkpoint, ignore_errors=True)  # the finished model is saved; resume state is no longer needed

@@ -104,8 +104,9 @@ def evaluate(model, tokenizer, rows, task, label2id, id2label, cfg: TrainConfig,
 
 def train(task: str, train_rows: Sequence[dict], dev_rows: Sequence[dict], labels: Sequence[str], model_path: str,
           cfg: TrainConfig, out_dir: str | Path, checkpoint_dir: str | Path,
-          after_epoch: Callable[[int], None] | None = None) -> dict:
-    """Train, keep the best dev epoch, save it to ``out_dir``; return the metrics dict."""
+          after_epoch: Callable[[int], None] | None = None, test_rows: Sequence[dict] | None = None) -> dict:
+    """Train, keep the best dev epoch, save it to ``out_dir``; return the metrics dict (with test
+    metrics of the saved model when ``test_rows`` are given)."""
     set_seed(cfg.seed)
     device, precision, amp_dtype = _device_and_amp(cfg)
     tokenizer, model, label2id, id2label = load_model(model_path, task, labels, cfg.trust_remote_code)
@@ -202,6 +203,8 @@ def train(task: str, train_rows: Sequence[dict], dev_rows: Sequence[dict], label
                "train_rows": len(train_rows), "truncated_words": enc.truncated_words,
                "train_seconds_this_run": round(elapsed, 2), "train_samples_per_second": round(samples / elapsed, 2) if elapsed else None,
                "history": state["history"], "curve": state["curve"]}
+    if test_rows is not None:
+        metrics["test"] = evaluate(model, tokenizer, test_rows, task, label2id, id2label, cfg, device)
     return metrics
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from pathlib import Path
@@ -59,8 +60,6 @@ def merge_rows(clean: dict[str, list[dict]], augmented: dict[str, list[dict]], r
 
 def run_merge(dataset: str, task: str, settings: dict, seed: int, clean_paths: dict, augmenter_paths: dict,
               stats_paths: dict, out_train: str | Path, report_json: str | Path, report_md: str | Path) -> dict:
-    import json
-
     clean = {split: read_rows(path) for split, path in clean_paths.items()}
     augmented = {name: read_rows(path) for name, path in augmenter_paths.items()}
     rows, merge = merge_rows(clean, augmented, settings["ratio"], settings["dedup"], seed)
