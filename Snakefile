@@ -16,6 +16,9 @@ include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/augment.smk"
 include: "rules/train.smk"
+include: "rules/attack.smk"
+include: "rules/evaluate.smk"
+include: "rules/report.smk"
 
 
 rule all:

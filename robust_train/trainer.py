@@ -196,6 +196,7 @@ def train(task: str, train_rows: Sequence[dict], dev_rows: Sequence[dict], label
     model.load_state_dict(best_state)
     with atomic_dir(out_dir) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.model_max_length = cfg.max_length  # the trained length: pipelines/TextAttack truncate there too
         tokenizer.save_pretrained(tmp)
     dev = state["best_metrics"]  # measured at the best epoch; the saved model is that epoch's
     metrics = {"task": task, "method": cfg.adversarial.method, "seed": cfg.seed, "device": device, "precision": precision,

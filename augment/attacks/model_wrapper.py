@@ -1,0 +1,70 @@
+"""A TextAttack model wrapper that answers queries fast and identically to a plain forward pass.
+
+TextAttack's HuggingFaceModelWrapper pads every query to the tokenizer's model_max_length (512 for
+most checkpoints) and has no memory of texts it has scored. Attack searches query overlapping
+texts and mostly short ones, so this wrapper pads per batch, sorts queries by length, truncates at
+the length the model was trained with, and keeps a per-text cache of probabilities.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Sequence
+
+import numpy as np
+import torch
+
+
+def trained_length(tokenizer, model) -> int:
+    """The length to truncate at: robustflow saves the trained length as the tokenizer's
+    model_max_length; tokenizers without one (a huge sentinel) fall back to the position limit."""
+    if tokenizer.model_max_length and tokenizer.model_max_length < 1_000_000:
+        return tokenizer.model_max_length
+    return getattr(model.config, "max_position_embeddings", 512)
+
+
+class FastClassifierWrapper:
+    """Callable list[str] -> np.ndarray of class probabilities (TextAttack's ModelWrapper protocol)."""
+
+    def __init__(self, model, tokenizer, max_length: int, batch_size: int = 64, cache_size: int = 200_000,
+                 device: str = "cpu"):
+        self.model = model.eval().to(device)
+        self.tokenizer = tokenizer
+        self.max_length, self.batch_size, self.device = max_length, batch_size, device
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self.forward_texts = 0  # texts that reached the model (cache misses), for throughput reports
+
+    def __call__(self, texts: Sequence) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            for text, probs in zip(missing, self._forward(missing)):
+                self._cache[text] = probs
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return np.stack([self._cache[t] for t in texts])
+
+    @torch.inference_mode()
+    def _forward(self, texts: list) -> list[np.ndarray]:
+        """Batches of texts with the same token count: no padding, so a text's probabilities do not
+        depend on which other texts share its batch (sharded attacks give identical results)."""
+        self.forward_texts += len(texts)
+        if isinstance(texts[0], tuple):  # text pairs (TextAttack passes one tuple per multi-column input)
+            first, second = zip(*texts)
+            ids = self.tokenizer(list(first), list(second), truncation=True, max_length=self.max_length)["input_ids"]
+        else:
+            ids = self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
+        groups: dict[int, list[int]] = {}
+        for i, seq in enumerate(ids):
+            groups.setdefault(len(seq), []).append(i)
+        out: list = [None] * len(texts)
+        for length in sorted(groups):
+            members = groups[length]
+            for start in range(0, len(members), self.batch_size):
+                idx = members[start:start + self.batch_size]
+                input_ids = torch.tensor([ids[i] for i in idx], device=self.device)
+                logits = self.model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids)).logits
+                probs = logits.float().softmax(-1).cpu().numpy()
+                for row, i in enumerate(idx):
+                    out[i] = probs[row]
+        return out

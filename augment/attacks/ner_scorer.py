@@ -1,0 +1,59 @@
+"""Token-classification queries for the NER attack: predicted tags and gold-tag probability mass.
+
+Like FastClassifierWrapper: batches of sentences with the same sub-token count (no padding, so a
+sentence's scores do not depend on its batch neighbours) and a per-sentence cache.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+
+
+class NerScorer:
+    def __init__(self, model, tokenizer, max_length: int, batch_size: int = 64, device: str = "cpu"):
+        self.model = model.eval().to(device)
+        self.tokenizer, self.max_length, self.batch_size, self.device = tokenizer, max_length, batch_size, device
+        self.label2id = {v: k for k, v in model.config.id2label.items()}
+        self.id2label = model.config.id2label
+        self._cache: dict[tuple, tuple[list[str], list[list[float]]]] = {}
+        self.queries = 0
+
+    def __call__(self, sentences: Sequence[Sequence[str]]) -> list[tuple[list[str], list[list[float]]]]:
+        """Per sentence: (tags per word, class probabilities per word). Words cut by truncation: O, p(O)=1."""
+        self.queries += len(sentences)
+        keys = [tuple(s) for s in sentences]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
+        if missing:
+            self._cache.update(zip(missing, self._forward(missing)))
+        return [self._cache[k] for k in keys]
+
+    def gold_mass(self, probs: list[list[float]], tags: Sequence[str]) -> float:
+        """Sum over words of p(gold tag): what the search drives down."""
+        return sum(p[self.label2id[t]] for p, t in zip(probs, tags))
+
+    @torch.inference_mode()
+    def _forward(self, sentences: list[tuple]) -> list:
+        enc = self.tokenizer([list(s) for s in sentences], is_split_into_words=True, truncation=True,
+                             max_length=self.max_length)
+        groups: dict[int, list[int]] = {}
+        for i, ids in enumerate(enc["input_ids"]):
+            groups.setdefault(len(ids), []).append(i)
+        out: list = [None] * len(sentences)
+        o_probs = [1.0 if self.id2label[j] == "O" else 0.0 for j in range(len(self.id2label))]
+        for length in sorted(groups):
+            for start in range(0, len(groups[length]), self.batch_size):
+                idx = groups[length][start:start + self.batch_size]
+                ids = torch.tensor([enc["input_ids"][i] for i in idx], device=self.device)
+                probs = self.model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits.float().softmax(-1).cpu()
+                for row, i in enumerate(idx):
+                    words = [o_probs] * len(sentences[i])
+                    previous = None
+                    for piece, w in enumerate(enc.word_ids(i)):
+                        if w is not None and w != previous:
+                            words[w] = probs[row, piece].tolist()
+                        previous = w
+                    tags = [self.id2label[max(range(len(p)), key=p.__getitem__)] for p in words]
+                    out[i] = (tags, words)
+        return out

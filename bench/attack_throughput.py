@@ -1,0 +1,126 @@
+"""Examples/s of robustflow's attack stage against TextAttack's own Attacker, same recipe and model.
+
+One run: TextAttack's `Attacker` with its `HuggingFaceModelWrapper` (all cores to torch), then our
+attack (FastClassifierWrapper: per-length batches without padding, a per-text cache, bigger query
+batches) in 1..N shard processes splitting the cores, on the same examples with the same recipe and
+query budget. Prints attack-loop examples/s (model loading and imports excluded on both sides; our
+end-to-end wall time including process start is printed too), the ratio, and whether every attack
+outcome (status and adversarial text) is identical. Medians over --repeats. Use a deterministic
+recipe (pwws, glove_swap, pruthi) for the identity check: deepwordbug draws random edits, which
+TextAttack seeds once per run and robustflow once per example.
+
+    python bench/attack_throughput.py [--model results/train/mr/clean/none/seed13/model]
+        [--data results/clean/mr/test.parquet] [--examples 30] [--recipe pwws] [--shards 1,2] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import statistics
+import time
+
+from augment.attacks.run import attack_classifier, load_classifier
+from augment.attacks.shards import shard
+from augment.io.artifacts import read_rows
+
+from augment.attacks.recipes import RECIPE_DEFAULTS
+
+DEFAULTS = {**RECIPE_DEFAULTS, "query_budget": None, "max_perturbed_ratio": None}
+
+
+def textattack_reference(rows, settings, model_dir, threads, stock_length):
+    import torch
+
+    from augment.attacks.recipes import BUILDERS
+    from augment.attacks.textattack_env import import_textattack
+
+    textattack = import_textattack()
+    torch.set_num_threads(threads)
+    model, tokenizer, labels = load_classifier(model_dir)
+    if stock_length:  # what TextAttack users get from a published checkpoint's tokenizer (MiniLM: 512)
+        tokenizer.model_max_length = stock_length
+    wrapper = textattack.models.wrappers.HuggingFaceModelWrapper(model.eval(), tokenizer)
+    transformation, constraints, search = BUILDERS[settings["type"]](settings)
+    budget = settings["query_budget"] or float("inf")
+    goal = textattack.goal_functions.UntargetedClassification(wrapper, query_budget=budget)
+    attack = textattack.Attack(goal, constraints, transformation, search)
+    ids = {name: i for i, name in enumerate(labels)}
+    dataset = textattack.datasets.Dataset([(r["text"], ids[r["label"]]) for r in rows])
+    args = textattack.AttackArgs(num_examples=len(rows), silent=True, disable_stdout=True, random_seed=765)
+    start = time.perf_counter()
+    results = textattack.Attacker(attack, dataset, args).attack_dataset()
+    elapsed = time.perf_counter() - start
+    outcomes = [(type(r).__name__.replace("AttackResult", "").lower(), r.perturbed_result.attacked_text.text)
+                for r in results]
+    return elapsed, outcomes
+
+
+def _worker(args):
+    rows, settings, model_dir, threads, seed = args
+    import torch
+
+    torch.set_num_threads(threads)
+    from augment.attacks.recipes import build_attack  # noqa: F401 (imports outside the timed loop)
+    from augment.attacks.textattack_env import import_textattack
+
+    import_textattack()
+    timings = {}
+    records = attack_classifier(rows, settings["type"], settings, model_dir, max_length=None, seed=seed,
+                                timings=timings)
+    return timings["attack_seconds"], records
+
+
+def ours(rows, settings, model_dir, shards, cores, seed=13):
+    start = time.perf_counter()
+    jobs = [(shard(rows, k, shards), settings, model_dir, max(cores // shards, 1), seed) for k in range(shards)]
+    with mp.get_context("spawn").Pool(shards) as pool:
+        parts = pool.map(_worker, jobs)
+    wall = time.perf_counter() - start
+    by_id = {rec["id"]: rec for _, recs in parts for rec in recs}
+    status = {"success": "successful", "failed": "failed", "skipped": "skipped"}
+    outcomes = [(status[by_id[r["id"]]["status"]], by_id[r["id"]]["perturbed_text"]) for r in rows]
+    return max(seconds for seconds, _ in parts), wall, outcomes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="results/train/mr/clean/none/seed13/model")
+    parser.add_argument("--data", default="results/clean/mr/test.parquet")
+    parser.add_argument("--examples", type=int, default=30)
+    parser.add_argument("--recipe", default="pwws", choices=["pwws", "glove_swap", "pruthi", "deepwordbug"])
+    parser.add_argument("--query-budget", type=int, default=None)
+    parser.add_argument("--shards", default="1,2")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--stock-length", type=int, default=None,
+                        help="give TextAttack's wrapper this model_max_length (512 = the published MiniLM tokenizer) "
+                             "instead of the trained length robustflow saves; it pads every query to it")
+    parser.add_argument("--cores", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    rows = read_rows(args.data)[: args.examples]
+    settings = {**DEFAULTS, "type": args.recipe, "query_budget": args.query_budget}
+    n = len(rows)
+    print(f"{args.recipe}, {n} examples from {args.data}, model {args.model}, {args.cores} cores")
+
+    ref_times, ref_outcomes = [], None
+    for _ in range(args.repeats):
+        seconds, ref_outcomes = textattack_reference(rows, settings, args.model, args.cores, args.stock_length)
+        ref_times.append(seconds)
+    ref = statistics.median(ref_times)
+    padded = args.stock_length or "the saved model_max_length"
+    print(f"TextAttack Attacker (queries padded to {padded}):  {n / ref:7.2f} examples/s (median {ref:.1f} s of {args.repeats})")
+    for shards in map(int, args.shards.split(",")):
+        loop, wall = [], []
+        for _ in range(args.repeats):
+            seconds, total, outcomes = ours(rows, settings, args.model, shards, args.cores)
+            loop.append(seconds)
+            wall.append(total)
+        same = sum(a == b for a, b in zip(outcomes, ref_outcomes))
+        print(f"robustflow, {shards} shard(s): {n / statistics.median(loop):7.2f} examples/s "
+              f"= {ref / statistics.median(loop):.1f}x TextAttack; end to end incl. process start, imports and "
+              f"model load {statistics.median(wall):.1f} s; identical outcomes {same}/{n}")
+
+
+if __name__ == "__main__":
+    main()

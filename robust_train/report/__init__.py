@@ -1,0 +1,1 @@
+"""The robustness report: summary.json (every figure), plots, and a self-contained HTML page."""

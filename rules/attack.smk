@@ -1,0 +1,58 @@
+# Adversarial examples: every attack (dataset x split x model x recipe) runs as `attack.shards`
+# jobs over interleaved slices of the same seeded sample, then one merge job.
+
+
+rule attack_shard:
+    input:
+        unpack(attack_rows),
+        model=model_dir,
+        code=pkg_sources(
+            "augment/attacks", "augment/augmenters", "augment/io", "augment/common"
+        ),
+    output:
+        "results/attack/{dataset}/{attack_split}/{trainset}/{method}/seed{seed}/{recipe}/shard{shard}.jsonl",
+    log:
+        "logs/attack/{dataset}/{attack_split}/{trainset}/{method}/seed{seed}/{recipe}/shard{shard}.log",
+    benchmark:
+        "benchmarks/attack/{dataset}/{attack_split}/{trainset}/{method}/seed{seed}/{recipe}/shard{shard}.tsv"
+    conda:
+        ENV
+    threads: ATTACK["threads"]
+    resources:
+        gpu=1 if ATTACK["device"] == "cuda" else 0,
+    params:
+        settings=attack_params,
+    script:
+        "../workflow/scripts/attack_shard.py"
+
+
+rule merge_attack:
+    input:
+        attack_shards,
+    output:
+        records="results/attack/{dataset}/{attack_split}/{trainset}/{method}/seed{seed}/{recipe}.jsonl",
+        summary="results/attack/{dataset}/{attack_split}/{trainset}/{method}/seed{seed}/{recipe}.json",
+    log:
+        "logs/attack/{dataset}/{attack_split}/{trainset}/{method}/seed{seed}/{recipe}/merge.log",
+    localrule: True
+    conda:
+        ENV
+    script:
+        "../workflow/scripts/merge_attack.py"
+
+
+rule adversarial_trainset:
+    input:
+        unpack(adversarial_inputs),
+    output:
+        train="results/adversarial/{dataset}/train.parquet",
+        report="results/adversarial/{dataset}/report.json",
+    log:
+        "logs/adversarial/{dataset}.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        settings=adversarial_params,
+    script:
+        "../workflow/scripts/adversarial_trainset.py"

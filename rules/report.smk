@@ -1,0 +1,36 @@
+# The robustness report: summary.json, plots and one self-contained HTML page; the same figures go
+# into `snakemake --report report.zip` through the report() annotations.
+
+
+rule report:
+    input:
+        report_inputs,
+        code=pkg_sources("robust_train/report"),
+    output:
+        html=report(
+            "results/report/report.html",
+            caption="../workflow/report/report.rst",
+            category="Report",
+        ),
+        summary=report(
+            "results/report/summary.json",
+            caption="../workflow/report/summary.rst",
+            category="Report",
+        ),
+        plots=report(
+            directory("results/report/plots"),
+            patterns=["{name}.png"],
+            caption="../workflow/report/plots.rst",
+            category="Plots",
+        ),
+    log:
+        "logs/report.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        datasets=report_datasets(),
+        benchmarks=benchmark_files(),
+        config=config,
+    script:
+        "../workflow/scripts/report.py"

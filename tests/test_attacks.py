@@ -1,0 +1,167 @@
+"""Attack stage: real TextAttack searches and the NER search against tiny models built in-process."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from augment.attacks.job import adversarial_rows, attack_summary, merge_attack_shards, run_attack_shard
+from augment.attacks.ner import sentence_f1
+from augment.io import iob
+from augment.io.artifacts import read_rows, write_rows
+from tiny_models import build_tiny_bert
+
+WORDS = ("good bad great awful film movie plot story acting boring moving funny dull brilliant terrible "
+         "wonderful script actors director scenes music").split()
+LABELS = ["negative", "positive"]
+
+
+def sentences(n: int) -> list[str]:
+    return [" ".join(WORDS[(i * 7 + j * 3) % len(WORDS)] for j in range(5 + i % 4)) for i in range(n)]
+
+
+@pytest.fixture(scope="module")
+def classifier(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cls")
+    return build_tiny_bert(folder, sentences(40) + WORDS, head="cls", num_labels=2,
+                           id2label=dict(enumerate(LABELS)), label2id={k: i for i, k in enumerate(LABELS)}, seed=3,
+                           initializer_range=0.5)  # large weights: predictions that depend on the words
+
+
+@pytest.fixture(scope="module")
+def cls_rows(tmp_path_factory):
+    rows = [{"id": f"r{i:02d}", "text": t, "label": LABELS[i % 2]} for i, t in enumerate(sentences(14))]
+    path = tmp_path_factory.mktemp("rows") / "test.parquet"
+    write_rows(path, rows, "classification")
+    return path
+
+
+def sharded(tmp_path, task, recipe, settings, model, rows, shards, pools=None, max_examples=None):
+    paths = []
+    for k in range(shards):
+        out = tmp_path / f"{recipe}-{shards}-{k}.jsonl"
+        run_attack_shard(task, recipe, settings, str(model), str(rows), "test", max_examples, k, shards, 5, 16, "cpu",
+                         str(out), pools_path=str(pools or rows))
+        paths.append(str(out))
+    merged, summary = tmp_path / f"{recipe}-{shards}.jsonl", tmp_path / f"{recipe}-{shards}.json"
+    merge_attack_shards(paths, str(merged), str(summary))
+    return [json.loads(line) for line in merged.read_text().splitlines()], json.loads(summary.read_text())
+
+
+@pytest.mark.parametrize("recipe", ["deepwordbug", "pwws"])
+def test_sharded_attack_equals_one_job(tmp_path, classifier, cls_rows, recipe):
+    settings = {"type": recipe, "query_budget": None, "max_perturbed_ratio": None}
+    one, summary = sharded(tmp_path, "classification", recipe, settings, classifier, cls_rows, 1)
+    for n in (2, 3):
+        assert sharded(tmp_path, "classification", recipe, settings, classifier, cls_rows, n)[0] == one
+    assert [r["id"] for r in one] == [r["id"] for r in read_rows(cls_rows)]
+    assert summary["success"] + summary["failed"] + summary["skipped"] == len(one) == 14
+    assert summary["success"] > 0, "a random tiny model should be easy to fool"
+    for r in one:
+        if r["status"] == "success":
+            assert r["perturbed_prediction"] != r["label"] == r["original_prediction"]
+            assert r["perturbed_text"] != r["text"] and r["changed_words"]
+            for old, new in r["changed_words"]:
+                assert old in r["text"].split() and new in r["perturbed_text"].split()
+        elif r["status"] == "skipped":
+            assert r["original_prediction"] != r["label"] and r["perturbed_text"] == r["text"]
+
+
+def test_query_budget_and_ratio_are_honoured(tmp_path, classifier, cls_rows):
+    settings = {"type": "pwws", "query_budget": 5, "max_perturbed_ratio": None}
+    records, _ = sharded(tmp_path, "classification", "pwws", settings, classifier, cls_rows, 1)
+    assert all(r["queries"] <= 5 for r in records)
+    settings = {"type": "deepwordbug", "query_budget": None, "max_perturbed_ratio": 0.2}
+    records, _ = sharded(tmp_path, "classification", "deepwordbug", settings, classifier, cls_rows, 1)
+    for r in records:  # TextAttack's MaxWordsPerturbed allows ceil(ratio * words)
+        assert len(r["changed_words"]) <= math.ceil(0.2 * len(r["text"].split()))
+    assert any(r["status"] == "success" for r in records)
+
+
+def test_attack_slice_is_a_seeded_sample(tmp_path, classifier, cls_rows):
+    settings = {"type": "deepwordbug", "query_budget": None, "max_perturbed_ratio": None}
+    records, _ = sharded(tmp_path, "classification", "deepwordbug", settings, classifier, cls_rows, 2, max_examples=5)
+    ids = [r["id"] for r in records]
+    assert len(ids) == 5 and ids == sorted(ids)
+
+
+def test_adversarial_rows_carry_provenance():
+    records = [{"id": "a", "recipe": "dwb", "status": "success", "perturbed_text": "godo film", "label": "positive",
+                "changed_words": [["good", "godo"]], "queries": 7},
+               {"id": "b", "recipe": "dwb", "status": "failed", "perturbed_text": "x", "label": "negative",
+                "changed_words": [], "queries": 9}]
+    rows = adversarial_rows("classification", records, seed=3)
+    assert rows == [{"id": "a~dwb", "text": "godo film", "label": "positive", "parent_id": "a", "source": "dwb",
+                     "params": json.dumps({"changed_words": [["good", "godo"]], "queries": 7}, sort_keys=True),
+                     "seed": 3}]
+
+
+def test_attack_summary_by_hand():
+    records = [{"status": s, "perturbed_ratio": p, "queries": q} for s, p, q in
+               [("success", 0.25, 10), ("failed", 0.0, 30), ("skipped", 0.0, 1), ("success", 0.5, 20)]]
+    s = attack_summary(records)
+    assert (s["success"], s["failed"], s["skipped"]) == (2, 1, 1)
+    assert s["success_rate"] == pytest.approx(2 / 3)
+    assert s["mean_perturbed_ratio"] == pytest.approx(0.375)
+    assert s["mean_queries"] == pytest.approx(20.0)
+
+
+# ---- NER ----
+
+NER_SENTENCES = [
+    (["John", "Smith", "visited", "Paris", "on", "a", "sunny", "day"], ["B-PER", "I-PER", "O", "B-LOC", "O", "O", "O", "O"]),
+    (["The", "film", "by", "Acme", "Corp", "was", "boring"], ["O", "O", "O", "B-ORG", "I-ORG", "O", "O"]),
+    (["Mary", "went", "to", "Berlin", "and", "Rome", "yesterday"], ["B-PER", "O", "O", "B-LOC", "O", "B-LOC", "O"]),
+    (["Nothing", "happened", "in", "the", "quiet", "town"], ["O"] * 6),
+    (["Globex", "hired", "Anna", "Lee", "in", "London"], ["B-ORG", "O", "B-PER", "I-PER", "O", "B-LOC"]),
+    (["Berlin", "is", "far", "from", "Madrid"], ["B-LOC", "O", "O", "O", "B-LOC"]),
+]
+NER_LABELS = ["O", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-PER", "I-PER"]
+
+
+@pytest.fixture(scope="module")
+def tagger(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ner")
+    corpus = [" ".join(t) for t, _ in NER_SENTENCES]
+    return build_tiny_bert(folder, corpus, head="ner", num_labels=len(NER_LABELS), id2label=dict(enumerate(NER_LABELS)),
+                           label2id={k: i for i, k in enumerate(NER_LABELS)}, seed=1, initializer_range=0.5)
+
+
+@pytest.fixture(scope="module")
+def ner_rows(tmp_path_factory):
+    rows = [{"id": f"s{i}", "tokens": t, "tags": g} for i, (t, g) in enumerate(NER_SENTENCES)]
+    path = tmp_path_factory.mktemp("nerrows") / "test.parquet"
+    write_rows(path, rows, "ner")
+    return path
+
+
+@pytest.mark.parametrize("recipe", ["deepwordbug", "pwws", "mention_swap"])
+def test_ner_attack_keeps_gold_entities_and_shards_identically(tmp_path, tagger, ner_rows, recipe):
+    settings = {"type": recipe, "query_budget": None, "max_perturbed_ratio": None}
+    one, summary = sharded(tmp_path, "ner", recipe, settings, tagger, ner_rows, 1)
+    assert sharded(tmp_path, "ner", recipe, settings, tagger, ner_rows, 2)[0] == one
+    assert summary["examples"] == len(NER_SENTENCES)
+    for r in one:
+        assert iob.invalid_positions(r["perturbed_tags"]) == []
+        assert len(r["perturbed_tokens"]) == len(r["perturbed_tags"])
+        old, new = iob.spans(r["tags"]), iob.spans(r["perturbed_tags"])
+        assert [t for t, _, _ in old] == [t for t, _, _ in new], "entity types and order are kept"
+        if recipe != "mention_swap":
+            assert r["perturbed_tags"] == r["tags"]
+            changed = [i for i, (a, b) in enumerate(zip(r["tokens"], r["perturbed_tokens"])) if a != b]
+            assert all(r["tags"][i] == "O" for i in changed), "only O words are edited"
+        if r["status"] == "success":
+            assert r["perturbed_f1"] < r["original_f1"]
+            assert r["perturbed_f1"] == pytest.approx(sentence_f1(r["perturbed_tags"], r["perturbed_prediction"]))
+    if recipe == "mention_swap":
+        assert any(r["status"] == "success" for r in one)
+
+
+def test_sentence_f1_by_hand():
+    gold = ["B-PER", "I-PER", "O", "B-LOC"]
+    assert sentence_f1(gold, gold) == 1.0
+    assert sentence_f1(gold, ["B-PER", "O", "O", "B-LOC"]) == pytest.approx(0.5)  # PER span wrong, LOC right
+    assert sentence_f1(["O", "O"], ["O", "O"]) == 1.0
+    assert sentence_f1(["O", "O"], ["B-ORG", "O"]) == 0.0
