@@ -106,3 +106,42 @@ def test_load_config_reports_missing_and_malformed_files(tmp_path):
 def test_shipped_configs_are_valid(path):
     cfg = load_config(REPO / "workflow" / "configs" / path, SCHEMA)
     assert cfg["datasets"]
+
+
+def _with(task: str, attack: dict | None = None, **top) -> dict:
+    cfg = minimal_config(task)
+    if attack is not None:
+        cfg["attack"] = attack
+    cfg.update(top)
+    return cfg
+
+
+@pytest.mark.parametrize("task, attack, train, expected", [
+    ("classification", {"recipes": {"m": {"type": "mention_swap"}}}, None, "mention_swap does not exist for task classification"),
+    ("ner", {"recipes": {"p": {"type": "pruthi"}}}, None, "pruthi does not exist for task ner"),
+    ("classification", {"recipes": {"b": {"type": "mlm_swap"}}}, None, "mlm_swap needs a masked LM"),
+    ("classification", {"recipes": {"w": {"type": "pwws", "min_cos_sim": 0.7}}}, None, "`attack.recipes.w.min_cos_sim`: only for glove_swap"),
+    ("classification", {"recipes": {"w": {"type": "pwws"}}, "generate": {"recipes": ["pws"]}}, None, "'pws' is not a configured recipe"),
+    ("classification", {}, {"trainsets": ["adversarial"]}, "'adversarial' needs at least one recipe"),
+    ("classification", {"recipes": {"w": {"type": "pwws"}}, "generate": {"recipes": []}}, {"trainsets": ["adversarial"]},
+     "'adversarial' needs at least one recipe"),
+])
+def test_attack_settings_are_checked(validated, task, attack, train, expected):
+    cfg = _with(task, attack)
+    if train:
+        cfg["train"] = train
+    assert expected in _errors(validated, cfg)
+
+
+def test_attack_recipe_lists_default_to_every_recipe_and_suites_to_the_task_defaults(validated):
+    cfg = validated(_with("classification", {"recipes": {"a": {"type": "deepwordbug"}, "b": {"type": "pwws"}}}))
+    assert cfg["attack"]["generate"]["recipes"] == cfg["attack"]["evaluate"]["recipes"] == ["a", "b"]
+    assert set(cfg["evaluate"]["suites"]) == {"typos_5", "typos_10", "typos_20", "synonyms", "paraphrase"}
+    assert cfg["evaluate"]["suites"]["typos_5"]["char_p"] == 0.1  # augmenter defaults filled in
+    ner = validated(_with("ner"))
+    assert "mentions" in ner["evaluate"]["suites"] and "paraphrase" not in ner["evaluate"]["suites"]
+
+
+def test_suites_get_the_augmenter_checks(validated):
+    cfg = _with("ner", evaluate={"suites": {"bt": {"type": "backtranslation"}}})
+    assert "`evaluate.suites.bt.type`: backtranslation rewrites whole sentences" in _errors(validated, cfg)

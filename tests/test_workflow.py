@@ -183,7 +183,7 @@ def test_same_config_and_seed_give_byte_identical_artifacts(tmp_path):
 def test_training_jobs_write_models_and_metrics(tmp_path, name, methods, trainsets):
     cfg = absolutise(repo_config(name))
     cfg["train"].update(methods=methods, trainsets=trainsets)
-    run_snakemake(tmp_path, cfg)
+    run_snakemake(tmp_path, cfg, "--until", "train")  # the training stage only (test_report covers the rest)
     dataset = next(iter(cfg["datasets"]))
     for method in methods:
         run = tmp_path / f"results/train/{dataset}/{trainsets[0]}/{method}/seed{cfg['seed']}"
@@ -200,14 +200,15 @@ def test_training_jobs_write_models_and_metrics(tmp_path, name, methods, trainse
         if method != "none":
             assert all(p["adv_loss"] is not None and p["delta_norm"] is not None for p in metrics["curve"])
         assert (tmp_path / f"benchmarks/train/{dataset}/{trainsets[0]}/{method}/seed{cfg['seed']}.tsv").is_file()
-    assert "Nothing to be done" in run_snakemake(tmp_path, cfg, "-n").stdout
+    until = ("--until", "train", "-n")
+    assert "Nothing to be done" in run_snakemake(tmp_path, cfg, *until).stdout
     more = json.loads(json.dumps(cfg))
     more["train"]["seeds"] = [cfg["seed"], cfg["seed"] + 1]  # a new seed adds jobs, reruns none
-    assert planned_jobs(run_snakemake(tmp_path, more, "-n")) == sorted([("all", "")] + [("train", dataset)] * len(methods))
-    assert f"seed={cfg['seed'] + 1}" in run_snakemake(tmp_path, more, "-n").stdout
+    assert planned_jobs(run_snakemake(tmp_path, more, *until)) == sorted([("train", dataset)] * len(methods))
+    assert f"seed={cfg['seed'] + 1}" in run_snakemake(tmp_path, more, *until).stdout
     if "pgd" in methods:  # another method's settings do not touch the other jobs
         cfg["train"]["pgd"] = {"steps": 3}
         cfg["train"]["fgm"] = {"epsilon": 0.5}
-        planned = run_snakemake(tmp_path, cfg, "-n").stdout
-        assert planned_jobs(run_snakemake(tmp_path, cfg, "-n")) == [("all", ""), ("train", dataset)]
+        planned = run_snakemake(tmp_path, cfg, *until).stdout
+        assert planned_jobs(run_snakemake(tmp_path, cfg, *until)) == [("train", dataset)]
         assert "method=pgd" in planned and "method=none" not in planned

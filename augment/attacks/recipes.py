@@ -64,7 +64,14 @@ def _pwws(settings: dict):
     except LookupError:
         raise ResourceError("pwws needs WordNet in the nltk data path. Fix: run `bash setup.sh` (it builds "
                             ".venv/nltk_data from Debian's wordnet-base).") from None
-    return WordSwapWordNet(), _common_constraints(settings), GreedyWordSwapWIR("weighted-saliency")
+    import nltk
+
+    download, nltk.download = nltk.download, lambda *args, **kwargs: False
+    try:  # its constructor asks for omw-1.4 (other languages' WordNets); English needs none, offline fails loudly
+        transformation = WordSwapWordNet()
+    finally:
+        nltk.download = download
+    return transformation, _common_constraints(settings), GreedyWordSwapWIR("weighted-saliency")
 
 
 def _glove_swap(settings: dict):

@@ -196,7 +196,7 @@ def _augment_problems(config: dict, schema: dict) -> list[str]:
 RECIPE_TASKS = {"deepwordbug": {"classification", "ner"}, "pwws": {"classification", "ner"},
                 "glove_swap": {"classification", "ner"}, "pruthi": {"classification"}, "mlm_swap": {"classification"},
                 "mention_swap": {"ner"}}
-RECIPE_OPTIONS = {"max_edit_distance": {"deepwordbug"}, "max_candidates": {"glove_swap", "mlm_swap"},
+RECIPE_OPTIONS = {"max_edit_distance": {"deepwordbug"}, "max_candidates": {"glove_swap", "mlm_swap", "mention_swap"},
                   "min_cos_sim": {"glove_swap"}, "max_words": {"pruthi"}, "mlm": {"mlm_swap"}}
 
 

@@ -1,0 +1,92 @@
+"""Evaluation metrics against hand-computed cases, and the report's aggregation over seeds."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from robust_train.calibration import expected_calibration_error
+from robust_train.evaluation import attack_result, calibration, suite_result
+from robust_train.report.aggregate import aggregate, mean_std
+
+
+def test_ece_by_hand():
+    # bins of width 0.5: (0, .5] holds 0.3 (wrong): |0 - .3| = .3; (.5, 1] holds .9 ok, .8 wrong, .6 ok:
+    # |2 - 2.3| = .3 summed over the bin; ECE = (.3 + .3) / 4 = .15
+    out = expected_calibration_error([0.9, 0.8, 0.6, 0.3], [True, False, True, False], bins=2)
+    assert out["ece"] == pytest.approx(0.15)
+    assert [b["count"] for b in out["bins"]] == [1, 3]
+    assert out["bins"][1]["accuracy"] == pytest.approx(2 / 3) and out["bins"][1]["confidence"] == pytest.approx(2.3 / 3)
+
+
+def test_ece_edges_perfect_and_empty():
+    assert expected_calibration_error([1.0, 1.0], [True, True])["ece"] == 0.0
+    assert expected_calibration_error([0.5], [True], bins=2)["bins"][0]["count"] == 1  # 0.5 closes the first bin
+    assert expected_calibration_error([], [])["ece"] == 0.0
+
+
+def test_calibration_uses_top_class_or_word_confidence():
+    cls = calibration("classification", ["a", "b"], ["a", "a"], [[0.8, 0.2], [0.6, 0.4]], bins=10)
+    assert cls["ece"] == pytest.approx((abs(1 - 0.8) + abs(0 - 0.6)) / 2)
+    ner = calibration("ner", [["O", "B-PER"]], [["O", "O"]], [[1.0, 0.7]], bins=10)
+    assert ner["n"] == 2 and ner["ece"] == pytest.approx((0 + 0.7) / 2)
+
+
+def test_attack_result_by_hand():
+    records = [{"status": s, "perturbed_ratio": 0.2, "queries": 10} for s in ("success", "failed", "skipped", "failed")]
+    out = attack_result("classification", records)
+    assert out["clean_metric"] == 0.75 and out["metric_under_attack"] == 0.5
+    assert out["success_rate"] == pytest.approx(1 / 3)
+
+
+def test_ner_attack_result_is_entity_f1_before_and_after():
+    records = [{"status": "success", "perturbed_ratio": 0.25, "queries": 4, "tags": ["B-PER", "O"],
+                "perturbed_tags": ["B-PER", "O"], "original_prediction": ["B-PER", "O"], "perturbed_prediction": ["O", "O"]}]
+    out = attack_result("ner", records)
+    assert out["clean_metric"] == 1.0 and out["metric_under_attack"] == 0.0
+
+
+class _Fixed:
+    """An evaluator stand-in whose predictions are given (suite pairing is what is under test)."""
+    task = "classification"
+
+    def __init__(self, pred):
+        self.pred = pred
+
+    def predict(self, rows):
+        return [self.pred[r["id"]] for r in rows], None
+
+
+def test_suite_drop_is_paired_with_the_same_clean_rows():
+    clean_rows = {i: {"id": i, "label": "pos"} for i in ("a", "b", "c", "d")}
+    clean_pred = {"a": "pos", "b": "pos", "c": "neg", "d": "pos"}  # 75% on all, 100% on a and b
+    suite = [{"id": "a~s", "parent_id": "a", "label": "pos"}, {"id": "b~s", "parent_id": "b", "label": "pos"}]
+    out = suite_result(_Fixed({"a~s": "pos", "b~s": "neg"}), suite, clean_pred, clean_rows)
+    assert out == {"metric": 0.5, "clean_metric": 1.0, "drop": 0.5, "n": 2}
+
+
+def test_mean_and_std_over_seeds():
+    assert mean_std([0.8, 0.6]) == {"mean": pytest.approx(0.7), "std": pytest.approx(math.sqrt(0.02)), "n": 2}
+    assert mean_std([0.5]) == {"mean": 0.5, "std": 0.0, "n": 1}
+    assert mean_std([None]) == {"mean": None, "std": None, "n": 0}
+
+
+def _run(trainset, method, seed, acc, under):
+    ev = {"headline": acc, "clean": {"accuracy": acc, "macro_f1": acc}, "calibration": {"ece": 0.1},
+          "suites": {"typos": {"metric": acc - 0.1, "drop": 0.1, "n": 5}},
+          "attacks": {"dwb": {"clean_metric": acc, "metric_under_attack": under, "success_rate": 0.5,
+                              "mean_perturbed_ratio": 0.2, "mean_queries": 30.0}},
+          "transfer": {"dwb": {"metric": 0.4, "n": 3}}}
+    return {"trainset": trainset, "method": method, "seed": seed, "evaluation": ev, "train_seconds": 10.0}
+
+
+def test_aggregate_groups_seeds_and_measures_deltas_to_the_baseline():
+    runs = [_run("clean", "none", 1, 0.8, 0.2), _run("clean", "none", 2, 0.6, 0.4), _run("clean", "fgm", 1, 0.75, 0.5)]
+    variants = aggregate("classification", runs)
+    assert set(variants) == {"clean/none", "clean/fgm"}
+    base, fgm = variants["clean/none"], variants["clean/fgm"]
+    assert base["seeds"] == [1, 2] and base["clean"]["mean"] == pytest.approx(0.7)
+    assert base["attacks"]["dwb"]["metric_under_attack"]["mean"] == pytest.approx(0.3)
+    assert fgm["delta_vs_baseline"]["clean"] == pytest.approx(0.05)
+    assert fgm["delta_vs_baseline"]["attacks"]["dwb"] == pytest.approx(0.2)

@@ -1,0 +1,109 @@
+"""The whole chain on the tiny config: attacks, adversarial training set, evaluation, report."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+
+from augment.io import iob
+from augment.io.artifacts import read_rows
+from conftest import absolutise, repo_config, run_snakemake
+
+pytestmark = pytest.mark.workflow
+
+
+def jsonl(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def tiny_chain_config() -> dict:
+    cfg = absolutise(repo_config("tiny_classification"))
+    cfg["train"].update(methods=["none", "fgm"], trainsets=["clean", "adversarial"], epochs=6, patience=0)
+    cfg["attack"] = {"recipes": {"deepwordbug": {"type": "deepwordbug"}}, "shards": 2,
+                     "generate": {"max_examples": 12}, "evaluate": {"max_examples": 8}}
+    cfg["evaluate"] = {"suites": {"typos_10": {"type": "keyboard", "word_p": 0.1, "max_changes": 100},
+                                  "typos_30": {"type": "keyboard", "word_p": 0.3, "max_changes": 100},
+                                  "synonyms": {"type": "synonym", "word_p": 0.3, "max_changes": 100}}}
+    return cfg
+
+
+def test_tiny_chain_produces_the_report_and_summary(tmp_path):
+    cfg = tiny_chain_config()
+    run_snakemake(tmp_path, cfg)
+    res = tmp_path / "results"
+    summary = json.loads((res / "report/summary.json").read_text())
+    data = summary["datasets"]["tiny"]
+    assert set(data["variants"]) == {"clean/none", "clean/fgm", "adversarial/none", "adversarial/fgm"}
+    assert summary["config"]["attack"]["shards"] == 2 and summary["software"]["textattack"]
+
+    # Every run's figures agree with the artifacts they come from.
+    test_rows = read_rows(res / "clean/tiny/test.parquet")
+    for run in data["runs"]:
+        ev, where = run["evaluation"], f"{run['trainset']}/{run['method']}/seed7"
+        assert ev["clean"]["n"] == len(test_rows) and 0 <= ev["clean"]["accuracy"] <= 1
+        assert 0 <= ev["calibration"]["ece"] <= 1 and sum(b["count"] for b in ev["calibration"]["bins"]) == len(test_rows)
+        records = jsonl(res / f"attack/tiny/test/{where}/deepwordbug.jsonl")
+        assert len(records) == min(8, len(test_rows))
+        attack = ev["attacks"]["deepwordbug"]
+        assert attack["metric_under_attack"] == sum(r["status"] == "failed" for r in records) / len(records)
+        assert attack["clean_metric"] >= attack["metric_under_attack"]
+        for name in ("typos_10", "typos_30", "synonyms"):
+            suite = ev["suites"][name]
+            assert suite["n"] == len(read_rows(res / f"suites/tiny/{name}.parquet")) > 0
+            assert suite["drop"] == pytest.approx(suite["clean_metric"] - suite["metric"])
+
+    baseline = jsonl(res / "attack/tiny/test/clean/none/seed7/deepwordbug.jsonl")
+    transfer = data["variants"]["clean/none"]["transfer"]["deepwordbug"]
+    if any(r["status"] == "success" for r in baseline):  # the baseline is wrong on all of its own successes
+        assert transfer["mean"] == 0.0
+
+    # clean + adversarial training set: the clean rows plus every successful attack on train.
+    generated = jsonl(res / "attack/tiny/train/clean/none/seed7/deepwordbug.jsonl")
+    adversarial = read_rows(res / "adversarial/tiny/train.parquet")
+    clean = read_rows(res / "clean/tiny/train.parquet")
+    successes = [r for r in generated if r["status"] == "success"]
+    assert len(adversarial) == len(clean) + len(successes)
+    assert [r["parent_id"] for r in adversarial[len(clean):]] == [r["id"] for r in successes]
+    assert all(r["source"] == "deepwordbug" for r in adversarial[len(clean):])
+
+    html = (res / "report/report.html").read_text()
+    for needle in ("clean/none", "adversarial/fgm", "deepwordbug", "typos_30", "data:image/png;base64,", "Compute cost"):
+        assert needle in html
+    assert "http://" not in html and "https://" not in html, "the report must open offline"
+    plots = {p.name for p in (res / "report/plots").iterdir()}
+    assert {"tiny_clean_vs_attack.png", "tiny_noise.png", "tiny_attack_success.png", "compute_cost.png"} <= plots
+    stages = {row["stage"] for row in summary["compute"]}
+    assert {"train", "attack", "evaluate", "suites"} <= stages
+
+    assert "Nothing to be done" in run_snakemake(tmp_path, cfg, "-n").stdout
+    run_snakemake(tmp_path, cfg, "--report", str(tmp_path / "report.zip"))
+    names = zipfile.ZipFile(tmp_path / "report.zip").namelist()
+    assert any(n.endswith("report.html") for n in names) and any(n.endswith("tiny_noise.png") for n in names)
+
+
+def test_tiny_ner_chain_reports_entity_types_and_keeps_gold_entities(tmp_path):
+    cfg = absolutise(repo_config("tiny_ner"))
+    cfg["train"].update(methods=["none"], trainsets=["clean", "adversarial"], epochs=4, patience=0)
+    cfg["attack"].update(shards=2, generate={"recipes": ["deepwordbug", "mentions"], "max_examples": 8},
+                         evaluate={"max_examples": 6})
+    cfg["evaluate"] = {"suites": {"typos": {"type": "keyboard", "word_p": 0.3, "max_changes": 100},
+                                  "mentions": {"type": "mention_replace", "word_p": 1.0, "max_changes": 100}}}
+    run_snakemake(tmp_path, cfg)
+    res = tmp_path / "results"
+    summary = json.loads((res / "report/summary.json").read_text())
+    data = summary["datasets"]["tiny"]
+    assert set(data["variants"]) == {"clean/none", "adversarial/none"}
+    clean = data["runs"][0]["evaluation"]["clean"]
+    assert {"precision", "recall", "f1", "per_type"} <= set(clean)
+    assert set(data["variants"]["clean/none"]["per_type_f1"]) == set(clean["per_type"])
+    for recipe in ("deepwordbug", "mentions"):
+        for split in ("train", "test"):
+            for r in jsonl(res / f"attack/tiny/{split}/clean/none/seed{cfg['seed']}/{recipe}.jsonl"):
+                assert [t for t, _, _ in iob.spans(r["tags"])] == [t for t, _, _ in iob.spans(r["perturbed_tags"])]
+                assert not iob.invalid_positions(r["perturbed_tags"])
+    for row in read_rows(res / "adversarial/tiny/train.parquet"):
+        assert len(row["tokens"]) == len(row["tags"]) and not iob.invalid_positions(row["tags"])
+    assert (res / "report/plots/tiny_per_type_f1.png").is_file()
+    assert "F1 per entity type" in (res / "report/report.html").read_text()
