@@ -278,7 +278,6 @@ def run_path(dataset, run):
 
 def report_datasets():
     """Per dataset, the files the report reads (the report job's inputs, by role)."""
-    base = f"results/attack/{{}}/test/{BASELINE_DIR}"
     spec = {}
     for ds in DATASETS:
         spec[ds] = {
@@ -293,7 +292,7 @@ def report_datasets():
             ),
             "suite_stats": {s: f"results/suites/{ds}/{s}.json" for s in SUITES},
             "examples": {
-                r: base.format(ds) + f"/{r}.jsonl"
+                r: f"results/attack/{ds}/test/{BASELINE_DIR}/{r}.jsonl"
                 for r in ATTACK["evaluate"]["recipes"]
             },
             "runs": [

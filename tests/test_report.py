@@ -93,17 +93,18 @@ def test_tiny_ner_chain_reports_entity_types_and_keeps_gold_entities(tmp_path):
     run_snakemake(tmp_path, cfg)
     res = tmp_path / "results"
     summary = json.loads((res / "report/summary.json").read_text())
-    data = summary["datasets"]["tiny"]
+    ds = next(iter(cfg["datasets"]))
+    data = summary["datasets"][ds]
     assert set(data["variants"]) == {"clean/none", "adversarial/none"}
     clean = data["runs"][0]["evaluation"]["clean"]
     assert {"precision", "recall", "f1", "per_type"} <= set(clean)
     assert set(data["variants"]["clean/none"]["per_type_f1"]) == set(clean["per_type"])
     for recipe in ("deepwordbug", "mentions"):
         for split in ("train", "test"):
-            for r in jsonl(res / f"attack/tiny/{split}/clean/none/seed{cfg['seed']}/{recipe}.jsonl"):
+            for r in jsonl(res / f"attack/{ds}/{split}/clean/none/seed{cfg['seed']}/{recipe}.jsonl"):
                 assert [t for t, _, _ in iob.spans(r["tags"])] == [t for t, _, _ in iob.spans(r["perturbed_tags"])]
                 assert not iob.invalid_positions(r["perturbed_tags"])
-    for row in read_rows(res / "adversarial/tiny/train.parquet"):
+    for row in read_rows(res / f"adversarial/{ds}/train.parquet"):
         assert len(row["tokens"]) == len(row["tags"]) and not iob.invalid_positions(row["tags"])
-    assert (res / "report/plots/tiny_per_type_f1.png").is_file()
+    assert (res / f"report/plots/{ds}_per_type_f1.png").is_file()
     assert "F1 per entity type" in (res / "report/report.html").read_text()
