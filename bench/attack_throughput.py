@@ -21,11 +21,10 @@ import os
 import statistics
 import time
 
+from augment.attacks.recipes import RECIPE_DEFAULTS
 from augment.attacks.run import attack_classifier, load_classifier
 from augment.attacks.shards import shard
 from augment.io.artifacts import read_rows
-
-from augment.attacks.recipes import RECIPE_DEFAULTS
 
 DEFAULTS = {**RECIPE_DEFAULTS, "query_budget": None, "max_perturbed_ratio": None}
 
@@ -62,7 +61,6 @@ def _worker(args):
     import torch
 
     torch.set_num_threads(threads)
-    from augment.attacks.recipes import build_attack  # noqa: F401 (imports outside the timed loop)
     from augment.attacks.textattack_env import import_textattack
 
     import_textattack()

