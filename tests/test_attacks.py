@@ -50,7 +50,7 @@ def sharded(tmp_path, task, recipe, settings, model, rows, shards, pools=None, m
     return [json.loads(line) for line in merged.read_text().splitlines()], json.loads(summary.read_text())
 
 
-@pytest.mark.parametrize("recipe", ["deepwordbug", "pwws"])
+@pytest.mark.parametrize("recipe", ["deepwordbug", "pwws", "glove_swap", "pruthi"])
 def test_sharded_attack_equals_one_job(tmp_path, classifier, cls_rows, recipe):
     settings = {"type": recipe, "query_budget": None, "max_perturbed_ratio": None}
     one, summary = sharded(tmp_path, "classification", recipe, settings, classifier, cls_rows, 1)

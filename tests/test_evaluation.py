@@ -52,18 +52,29 @@ class _Fixed:
     task = "classification"
 
     def __init__(self, pred):
-        self.pred = pred
+        self.pred, self.asked = pred, []
 
     def predict(self, rows):
+        self.asked += [r["id"] for r in rows]
         return [self.pred[r["id"]] for r in rows], None
 
 
 def test_suite_drop_is_paired_with_the_same_clean_rows():
-    clean_rows = {i: {"id": i, "label": "pos"} for i in ("a", "b", "c", "d")}
+    clean_rows = {i: {"id": i, "text": f"text {i}", "label": "pos"} for i in ("a", "b", "c", "d")}
     clean_pred = {"a": "pos", "b": "pos", "c": "neg", "d": "pos"}  # 75% on all, 100% on a and b
-    suite = [{"id": "a~s", "parent_id": "a", "label": "pos"}, {"id": "b~s", "parent_id": "b", "label": "pos"}]
+    suite = [{"id": "a~s", "parent_id": "a", "text": "txet a", "label": "pos"},
+             {"id": "b~s", "parent_id": "b", "text": "txet b", "label": "pos"}]
     out = suite_result(_Fixed({"a~s": "pos", "b~s": "neg"}), suite, clean_pred, clean_rows)
     assert out == {"metric": 0.5, "clean_metric": 1.0, "drop": 0.5, "n": 2}
+
+
+def test_suite_rows_left_unchanged_reuse_the_clean_prediction():
+    clean_rows = {i: {"id": i, "text": f"text {i}", "label": "pos"} for i in ("a", "b")}
+    suite = [{"id": "a~s", "parent_id": "a", "text": "text a", "label": "pos"},
+             {"id": "b~s", "parent_id": "b", "text": "txet b", "label": "pos"}]
+    ev = _Fixed({"a~s": "neg", "b~s": "neg"})
+    out = suite_result(ev, suite, {"a": "pos", "b": "pos"}, clean_rows)
+    assert ev.asked == ["b~s"] and out["metric"] == 0.5
 
 
 def test_mean_and_std_over_seeds():
