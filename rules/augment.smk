@@ -33,6 +33,7 @@ rule merge_augmented:
         "logs/augment/{dataset}/merge.log",
     benchmark:
         "benchmarks/augment/{dataset}/merge.tsv"
+    localrule: True  # a concatenation: not worth a cluster job
     conda:
         ENV
     params:

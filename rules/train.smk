@@ -19,7 +19,7 @@ rule train:
         ENV
     threads: TRAIN["threads"]
     resources:
-        gpu=1,
+        gpu=0 if TRAIN["device"] == "cpu" else 1,  # auto asks for one: a cluster node may have it
     params:
         settings=train_params,
     script:
