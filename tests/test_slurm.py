@@ -40,7 +40,7 @@ def slurm():
 
 def tiny_config() -> dict:
     cfg = absolutise(repo_config("tiny_classification"))
-    cfg["train"].update(methods=["none", "fgm"], trainsets=["clean", "adversarial"], device="cpu")
+    cfg["train"].update(methods=["none"], trainsets=["clean", "adversarial"], device="cpu")
     cfg["attack"].update(recipes={"deepwordbug": {"type": "deepwordbug"}}, device="cpu")
     cfg["evaluate"] = {"suites": {"typos": {"type": "keyboard", "word_p": 0.2}}}
     return cfg
@@ -153,3 +153,19 @@ def test_tiny_workflow_on_slurm_retries_resumes_and_matches_a_local_run(tmp_path
     for metrics in local.glob("results/train/**/metrics.json"):
         other = json.loads((cluster / metrics.relative_to(local)).read_text())
         assert json.loads(metrics.read_text())["test"] == other["test"]
+
+
+def test_cluster_generic_profile_submits_through_sbatch(tmp_path, slurm):
+    """profiles/cluster-generic: submit, status and cancel commands around sbatch / sacct / scancel."""
+    cfg = tiny_config()
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    since = time.strftime("%Y-%m-%dT%H:%M:%S")
+    proc = subprocess.run([*SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(tmp_path), "--configfile", str(config),
+                           "--workflow-profile", str(REPO / "profiles" / "cluster-generic"), "--jobs", "2",
+                           "--until", "augment"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, f"{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    out = subprocess.run(["sacct", "-n", "-X", "-P", "-S", since, "-o", "JobName,State"], check=True,
+                         capture_output=True, text=True).stdout.split()
+    assert {"robustflow-ingest|COMPLETED", "robustflow-clean|COMPLETED", "robustflow-augment|COMPLETED"} <= set(out)
+    assert (tmp_path / "results/augment/tiny/typos.parquet").exists()
