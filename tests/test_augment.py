@@ -273,4 +273,4 @@ def test_missing_wordnet_names_the_fix(tmp_path):
             print(exc)
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"NLTK_DATA": str(tmp_path), "PATH": ""}).stdout
-    assert "WordNet is not in the nltk data path. Fix: run `bash setup.sh`" in out
+    assert "the synonym augmenter needs WordNet in the nltk data path. Fix: run `bash setup.sh`" in out

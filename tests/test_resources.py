@@ -58,3 +58,23 @@ def test_a_killed_writer_never_leaves_a_complete_looking_file(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not target.exists()
+
+
+def test_fast_wordnet_load_gives_the_same_synonyms_as_nltks_own():
+    """load_wordnet skips nltk's OMW identity map for WordNet 3.0; English lookups must not change."""
+    code = textwrap.dedent("""
+        import nltk
+        from nltk.corpus.reader.wordnet import WordNetCorpusReader
+        from augment.resources.wordnet import load_wordnet
+        wn = load_wordnet("this test")
+        reference = WordNetCorpusReader(nltk.data.find("corpora/wordnet"), None)
+        assert wn.map30 is None and reference.map30, "nltk still maps 3.0 onto itself?"
+        assert WordNetCorpusReader.map_wn.__name__ == "map_wn" and WordNetCorpusReader.map_wn.__qualname__.startswith("WordNetCorpusReader")
+        for word in ["good", "movie", "bank", "run", "quickly", "funny", "dull", "plot", "actor", "boring"]:
+            ours = [(s.name(), [l.name() for l in s.lemmas()]) for s in wn.synsets(word)]
+            theirs = [(s.name(), [l.name() for l in s.lemmas()]) for s in reference.synsets(word)]
+            assert ours == theirs and ours, word
+        print("ok")
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stdout.strip() == "ok", proc.stderr[-2000:]

@@ -8,6 +8,7 @@ packaged GloVe vectors and a local masked LM. Recipe settings: README, Attacks.
 from __future__ import annotations
 
 from augment.common.errors import ResourceError
+from augment.resources.wordnet import load_wordnet
 
 TEXTFOOLER_SEARCH = "delete"
 # Type-specific settings the config leaves out (the schema has no defaults for them, so a setting
@@ -57,13 +58,7 @@ def _pwws(settings: dict):
     from textattack.search_methods import GreedyWordSwapWIR
     from textattack.transformations import WordSwapWordNet
 
-    try:
-        from nltk.corpus import wordnet
-
-        wordnet.ensure_loaded()
-    except LookupError:
-        raise ResourceError("pwws needs WordNet in the nltk data path. Fix: run `bash setup.sh` (it builds "
-                            ".venv/nltk_data from Debian's wordnet-base).") from None
+    load_wordnet("the pwws recipe")
     import nltk
 
     download, nltk.download = nltk.download, lambda *args, **kwargs: False

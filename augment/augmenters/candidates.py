@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 
-from augment.common.errors import ResourceError
+from augment.resources.wordnet import load_wordnet
 
 
 def _usable(candidate: str, token: str) -> bool:
@@ -27,16 +27,7 @@ class WordNetSynonyms:
     """Synonyms of a word from WordNet (the nltk tree setup.sh builds from Debian's WordNet)."""
 
     def __init__(self):
-        try:
-            from nltk.corpus import wordnet
-
-            wordnet.ensure_loaded()
-        except LookupError:
-            raise ResourceError(
-                "WordNet is not in the nltk data path. Fix: run `bash setup.sh` (it builds .venv/nltk_data from "
-                "Debian's wordnet-base), or set NLTK_DATA to a folder holding corpora/wordnet."
-            ) from None
-        self._wordnet = wordnet
+        self._wordnet = load_wordnet("the synonym augmenter")
         self._stopwords = _stopwords()
 
     @functools.lru_cache(maxsize=100_000)

@@ -1,7 +1,9 @@
 """MarianMT back-translation through transformers: batched, length-bucketed, bf16/fp16 on GPU.
 
 Inputs are sorted by length and padded per batch (not to the longest text of the whole input),
-which saves encoder work and decoder steps; results return in input order.
+which saves encoder work and decoder steps; batches hold a token budget (batch_size × max_length
+input tokens), so short sentences go many to a batch and the per-step cost of generate is shared.
+Results return in input order.
 """
 
 from __future__ import annotations
@@ -57,8 +59,7 @@ class MarianTranslator:
         order = sorted(range(len(texts)), key=lambda i: (lengths[i], i))
         out: list[str] = [""] * len(texts)
         with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                idx = order[start:start + self.batch_size]
+            for idx in token_budget_batches(order, lengths, self.batch_size * self.max_length, 8 * self.batch_size):
                 batch = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
                                        max_length=self.max_length, return_tensors="pt").to(self.device)
                 kwargs = dict(max_length=self.max_length, num_beams=1)
@@ -71,6 +72,19 @@ class MarianTranslator:
                 for i, text in zip(idx, self.tokenizer.batch_decode(ids, skip_special_tokens=True)):
                     out[i] = text.strip()
         return out
+
+
+def token_budget_batches(order: list[int], lengths: list[int], budget: int, max_rows: int) -> list[list[int]]:
+    """Consecutive runs of ``order`` (sorted by length) whose padded size, rows × longest, fits ``budget``.
+    ``max_rows`` bounds the decoder's memory, which grows with rows whatever the input length."""
+    batches: list[list[int]] = []
+    for i in order:
+        last = batches[-1] if batches else []
+        if last and len(last) < max_rows and (len(last) + 1) * max(lengths[i], 1) <= budget:
+            last.append(i)
+        else:
+            batches.append([i])
+    return batches
 
 
 @functools.lru_cache(maxsize=8)

@@ -48,13 +48,16 @@ def build_tiny_marian(folder: str | Path, corpus: Sequence[str], seed: int = 0, 
     return folder
 
 
-def _train_copy(model, tokenizer, corpus: Sequence[str], steps: int, seed: int, batch_size: int = 32) -> None:
+def _train_copy(model, tokenizer, corpus: Sequence[str], steps: int, seed: int, batch_size: int = 32,
+                lr: float = 1e-3, warmup: int = 100) -> None:
+    """Teacher-forced copying with linear warm-up (a transformer without warm-up diverges here)."""
     import random
 
     import torch
 
     rng = random.Random(seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup))
     model.train()
     for _ in range(steps):
         batch = tokenizer(rng.sample(list(corpus), min(batch_size, len(corpus))), padding=True, truncation=True,
@@ -62,6 +65,8 @@ def _train_copy(model, tokenizer, corpus: Sequence[str], steps: int, seed: int, 
         labels = batch["input_ids"].masked_fill(batch["attention_mask"] == 0, -100)
         loss = model(**batch, labels=labels).loss
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
+        schedule.step()
         optimizer.zero_grad()
     model.eval()

@@ -141,7 +141,8 @@ def augmentation_html(aug: dict | None, adversarial: dict | None) -> str:
                             "changed tokens %", "kept in merge"], rows, left=2))
     if adversarial:
         rows = [[esc(r), str(n)] for r, n in adversarial["adversarial_rows"].items()]
-        parts.append(f"<p>clean+adversarial training set: {adversarial['clean_rows']} clean rows plus</p>"
+        parts.append(f"<p>clean+adversarial training set: {adversarial['rows']} rows, the {adversarial['clean_rows']} clean "
+                     "rows plus these adversarial ones:</p>"
                      + table(["recipe", "adversarial rows (attacks on train that succeeded against the baseline)"], rows))
     return "".join(parts) or "<p class='muted'>no augmentation configured</p>"
 
