@@ -154,3 +154,12 @@ def test_marian_model_that_cannot_be_loaded_says_how_to_fix_it(tmp_path):
 
     with pytest.raises(ResourceError, match=r"could not load translation model .*backtranslation.marian.models, or use backend: apertium"):
         MarianTranslator(str(tmp_path / "missing-model"), "cpu", "float32")
+
+
+def test_token_budget_batches_pack_short_texts_and_keep_order():
+    from augment.backtranslation.marian import token_budget_batches
+
+    lengths = [4, 4, 4, 4, 8, 8, 16, 30]
+    batches = token_budget_batches(list(range(8)), lengths, budget=32, max_rows=3)
+    assert batches == [[0, 1, 2], [3, 4, 5], [6], [7]]  # rows x longest <= 32, at most 3 rows
+    assert [i for b in batches for i in b] == list(range(8))
