@@ -51,8 +51,13 @@ def textattack_reference(rows, settings, model_dir, threads, stock_length):
     start = time.perf_counter()
     results = textattack.Attacker(attack, dataset, args).attack_dataset()
     elapsed = time.perf_counter() - start
-    outcomes = [(type(r).__name__.replace("AttackResult", "").lower(), r.perturbed_result.attacked_text.text)
-                for r in results]
+    # Compared as robustflow records them: the adversarial text of a success, the original text
+    # otherwise (TextAttack reports a failed attack's last, unsuccessful perturbation there).
+    outcomes = []
+    for r in results:
+        status = type(r).__name__.replace("AttackResult", "").lower()
+        attacked = r.perturbed_result if status == "successful" else r.original_result
+        outcomes.append((status, attacked.attacked_text.text))
     return elapsed, outcomes
 
 
