@@ -67,6 +67,10 @@ def test_tiny_chain_produces_the_report_and_summary(tmp_path):
     assert len(adversarial) == len(clean) + len(successes)
     assert [r["parent_id"] for r in adversarial[len(clean):]] == [r["id"] for r in successes]
     assert all(r["source"] == "deepwordbug" for r in adversarial[len(clean):])
+    # Progress reaches each shard's log after TextAttack's import (its dictConfig used to mute our loggers).
+    for k in (0, 1):
+        shard_log = (tmp_path / f"logs/attack/tiny/train/clean/none/seed7/deepwordbug/shard{k}.log").read_text()
+        assert "deepwordbug: 6/6 attacked" in shard_log, shard_log
 
     html = (res / "report/report.html").read_text()
     for needle in ("clean/none", "adversarial/fgm", "deepwordbug", "typos_30", "data:image/png;base64,", "Compute cost"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -17,6 +18,12 @@ def import_textattack():
     cache.mkdir(parents=True, exist_ok=True)
     (cache / "post_install_check_3").touch()
     os.environ.setdefault("TQDM_DISABLE", "1")  # AttackArgs(silent=True) still draws bars
+    # TextAttack's first import calls logging.config.dictConfig, which disables every logger that
+    # exists by then: the job's progress lines would silently stop reaching its log.
+    loggers = [lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
+    disabled = {id(lg): lg.disabled for lg in loggers}
     import textattack
 
+    for lg in loggers:
+        lg.disabled = disabled[id(lg)]
     return textattack

@@ -20,7 +20,10 @@ def job_logging(log_path: str | Path | None, level: int = logging.INFO) -> Itera
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_path:
         Path(log_path).parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.FileHandler(log_path, mode="w", encoding="utf-8"))
+        Path(log_path).write_text("", encoding="utf-8")
+        # Append mode: libraries that call logging.config.dictConfig (TextAttack, flair) close every
+        # handler; a "w" FileHandler then drops all later records, an "a" one reopens its file.
+        handlers.append(logging.FileHandler(log_path, mode="a", encoding="utf-8"))
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True)
     log = logging.getLogger("robustflow")
     try:
