@@ -15,6 +15,7 @@ rule attack_shard:
         "logs/attack/{dataset}/{attack_split}/{trainset}/{method}/seed{seed}/{recipe}/shard{shard}.log",
     benchmark:
         "benchmarks/attack/{dataset}/{attack_split}/{trainset}/{method}/seed{seed}/{recipe}/shard{shard}.tsv"
+    priority: baseline_first
     conda:
         ENV
     threads: ATTACK["threads"]

@@ -5,6 +5,7 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 
 from augment.common.config import validate_config
+from augment.common.devices import local_gpus
 from augment.common.errors import ConfigError
 
 REPO = Path(workflow.basedir)
@@ -152,6 +153,27 @@ def train_params(wildcards):
 # training rows and the transfer set every model is scored on.
 BASELINE = {"trainset": "clean", "method": "none", "seed": TRAIN["seeds"][0]}
 BASELINE_DIR = "{trainset}/{method}/seed{seed}".format(**BASELINE)
+
+
+def train_gpus(wildcards):
+    """`resources: gpu` of a training job. device auto asks for a GPU on a cluster (the node may
+    have one) and on a local machine that has one; on a local CPU-only machine it asks for none,
+    or the local `gpu=1` limit would run CPU trainings one at a time."""
+    if TRAIN["device"] != "auto":
+        return int(TRAIN["device"] != "cpu")
+    plugin = workflow.executor_plugin
+    if plugin is not None and plugin.name not in ("local", "dryrun"):
+        return 1
+    return int(local_gpus() > 0)
+
+
+def baseline_first(wildcards):
+    """Scheduling priority: the baseline's training and attacks feed the adversarial training set
+    and every model's transfer score, so on a few cores they run first, not after other variants.
+    """
+    w = wildcards
+    is_baseline = (w.trainset, w.method, int(w.seed)) == tuple(BASELINE.values())
+    return 10 if is_baseline else 0
 
 
 def model_dir(wildcards):

@@ -15,11 +15,12 @@ rule train:
         "logs/train/{dataset}/{trainset}/{method}/seed{seed}.log",
     benchmark:
         "benchmarks/train/{dataset}/{trainset}/{method}/seed{seed}.tsv"
+    priority: baseline_first
     conda:
         ENV
     threads: TRAIN["threads"]
     resources:
-        gpu=0 if TRAIN["device"] == "cpu" else 1,  # auto asks for one: a cluster node may have it
+        gpu=train_gpus,
     params:
         settings=train_params,
     script:

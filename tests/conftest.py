@@ -52,14 +52,14 @@ def repo_config(name: str) -> dict:
 
 
 def run_snakemake(workdir: Path, config: dict | None, *args: str, check: bool = True,
-                  snakefile: Path = REPO / "Snakefile") -> subprocess.CompletedProcess:
+                  snakefile: Path = REPO / "Snakefile", env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the real workflow in ``workdir`` with ``config`` written next to it."""
     cmd = [*SNAKEMAKE, "-s", str(snakefile), "-d", str(workdir), "--cores", "2"]
     if config is not None:
         path = workdir / "config.yaml"
         path.write_text(yaml.safe_dump(config), encoding="utf-8")
         cmd += ["--configfile", str(path)]
-    proc = subprocess.run([*cmd, *args], capture_output=True, text=True, cwd=workdir)
+    proc = subprocess.run([*cmd, *args], capture_output=True, text=True, cwd=workdir, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
     return proc

@@ -212,3 +212,29 @@ def test_training_jobs_write_models_and_metrics(tmp_path, name, methods, trainse
         planned = run_snakemake(tmp_path, cfg, *until).stdout
         assert planned_jobs(run_snakemake(tmp_path, cfg, *until)) == [("train", dataset)]
         assert "method=pgd" in planned and "method=none" not in planned
+
+
+def trainings_started(log: str) -> list[str]:
+    """The methods of the training jobs in the order snakemake started them."""
+    return re.findall(r"rule train:\n(?:\s+\w+: .*\n)*?\s+wildcards: .*method=(\w+)", log)
+
+
+def test_the_baseline_trains_before_the_other_variants(tmp_path):
+    """The baseline's attacks feed the adversarial set and every model's transfer score: on few
+    cores it goes first (it went last, behind every other variant)."""
+    cfg = absolutise(repo_config("tiny_classification"))
+    cfg["train"].update(methods=["fgm", "pgd", "none"], trainsets=["clean"])
+    started = trainings_started(run_snakemake(tmp_path, cfg, "--until", "train", "--cores", "1").stderr)
+    assert len(started) == 3 and started[0] == "none", started
+
+
+def test_cpu_trainings_share_the_cores(tmp_path):
+    """On a CPU-only machine, device auto asks for no GPU, so single-thread trainings run side by
+    side (the local gpu=1 limit used to run them one at a time)."""
+    cfg = absolutise(repo_config("tiny_classification"))
+    cfg["train"].update(methods=["fgm", "none"], trainsets=["clean"], threads=1, device="auto")
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    log = run_snakemake(tmp_path, cfg, "--until", "train", "--cores", "2", env=env).stderr
+    assert sorted(trainings_started(log)) == ["fgm", "none"]
+    first_finished = re.search(r"Finished jobid: \d+ \(Rule: train\)", log).start()
+    assert len(trainings_started(log[:first_finished])) == 2, "the two trainings were meant to run together"
