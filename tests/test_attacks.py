@@ -165,3 +165,18 @@ def test_sentence_f1_by_hand():
     assert sentence_f1(gold, ["B-PER", "O", "O", "B-LOC"]) == pytest.approx(0.5)  # PER span wrong, LOC right
     assert sentence_f1(["O", "O"], ["O", "O"]) == 1.0
     assert sentence_f1(["O", "O"], ["B-ORG", "O"]) == 0.0
+
+
+def test_glove_swap_neighbours_are_words():
+    """GloVe's vocabulary holds punctuation and clitics: "good" -> "n't" would negate the sentence."""
+    from augment.attacks.glove_embedding import glove_embedding
+    from augment.attacks.textattack_env import import_textattack
+
+    import_textattack()
+    embedding = glove_embedding()
+    for word in ("good", "not", "film", "best"):
+        neighbours = [embedding.index2word(i) for i in embedding.nearest_neighbours(word, 50)]
+        assert len(neighbours) == 50 and word not in neighbours
+        assert all(n.isalpha() for n in neighbours), neighbours
+    unrestricted = embedding._unit @ embedding._unit[embedding.word2index("good")]
+    assert embedding.word2index("n't") in unrestricted.argsort()[::-1][:50]  # what the filter keeps out
