@@ -111,7 +111,7 @@ def tiny_pair(tmp_path_factory):
 
 def _marian_spec(tiny_pair, **marian):
     models = {"xx": {"forward": tiny_pair[0], "backward": tiny_pair[1]}}
-    settings = {"models": models, "batch_size": 2, "max_length": 16, "device": "cpu", "dtype": "float32",
+    settings = {"models": models, "batch_size": 2, "max_tokens": 8192, "max_length": 16, "device": "cpu", "dtype": "float32",
                 "decoding": "greedy", "top_p": 0.9, "temperature": 1.0, **marian}
     bt = {**BT, "backend": "marian", "pivots": ["xx"], "min_length_ratio": 0.0, "max_length_ratio": 100.0, "marian": settings}
     return AugmenterSpec(name="mt", type="backtranslation", n=2, backtranslation=bt)
@@ -163,3 +163,30 @@ def test_token_budget_batches_pack_short_texts_and_keep_order():
     batches = token_budget_batches(list(range(8)), lengths, budget=32, max_rows=3)
     assert batches == [[0, 1, 2], [3, 4, 5], [6], [7]]  # rows x longest <= 32, at most 3 rows
     assert [i for b in batches for i in b] == list(range(8))
+
+
+def test_marian_io_pads_and_decodes_like_the_tokenizer(tiny_pair):
+    """The encode-once padding and the fast Marian decode give exactly what the tokenizer gives."""
+    import random
+
+    import torch
+    from transformers import AutoTokenizer
+
+    from augment.backtranslation import marian_io
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_pair[0])
+    texts = [r["text"] for r in ROWS] + ["a fine film", "we left early", "the plot is dull , we left early",
+                                         "", ">>fra<< a fine film", "it ends </s> here", "naïve café , 10 %",
+                                         " ".join(["word"] * 40)]  # truncated at 16
+    ids = marian_io.encode(tokenizer, texts, 16)
+    assert ids == tokenizer(texts, truncation=True, max_length=16)["input_ids"]
+    input_ids, mask = marian_io.pad(ids, tokenizer.pad_token_id, tokenizer.padding_side)
+    reference = tokenizer(texts, padding=True, truncation=True, max_length=16, return_tensors="pt")
+    assert torch.equal(input_ids, reference["input_ids"]) and torch.equal(mask, reference["attention_mask"])
+
+    rng = random.Random(0)  # model-like outputs: pad start, pieces, special ids anywhere, eos, pad tail
+    special = tokenizer.all_special_ids
+    sequences = [[tokenizer.pad_token_id] + [rng.choice(special) if rng.random() < 0.15 else rng.randrange(len(tokenizer))
+                                             for _ in range(rng.randrange(1, 20))] + [tokenizer.eos_token_id]
+                 for _ in range(200)]
+    assert marian_io.decode(tokenizer, sequences) == tokenizer.batch_decode(sequences, skip_special_tokens=True)

@@ -1,9 +1,10 @@
 """MarianMT back-translation through transformers: batched, length-bucketed, bf16/fp16 on GPU.
 
 Inputs are sorted by length and padded per batch (not to the longest text of the whole input),
-which saves encoder work and decoder steps; batches hold a token budget (batch_size × max_length
-input tokens), so short sentences go many to a batch and the per-step cost of generate is shared.
-Results return in input order.
+which saves encoder work and decoder steps; batches hold a token budget (``max_tokens`` padded
+input tokens, at most ``batch_size`` sentences), so short sentences go many to a batch and the
+per-step cost of generate is shared. Each text is tokenized once (marian_io). Results return in
+input order.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from typing import Sequence
 
 from augment.augmenters.seeding import row_seed
+from augment.backtranslation import marian_io
 from augment.augmenters.spec import AugmenterSpec
 from augment.backtranslation.cache import TranslationCache
 from augment.common.errors import ResourceError
@@ -34,8 +36,8 @@ def pick_device_dtype(device: str, dtype: str):
 
 
 class MarianTranslator:
-    def __init__(self, name_or_path: str, device: str = "auto", dtype: str = "auto", batch_size: int = 32,
-                 max_length: int = 256):
+    def __init__(self, name_or_path: str, device: str = "auto", dtype: str = "auto", batch_size: int = 256,
+                 max_length: int = 256, max_tokens: int = 8192):
         import torch
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
@@ -50,18 +52,20 @@ class MarianTranslator:
                 "(`huggingface-cli download <id> --local-dir <folder>`) and set the folder in "
                 "backtranslation.marian.models, or use backend: apertium offline."
             ) from None
-        self.batch_size, self.max_length, self._torch = batch_size, max_length, torch
+        self.batch_size, self.max_length, self.max_tokens, self._torch = batch_size, max_length, max_tokens, torch
 
     def translate(self, texts: Sequence[str], sample: bool = False, seed: int = 0, top_p: float = 0.9,
                   temperature: float = 1.0) -> list[str]:
         torch = self._torch
-        lengths = [len(ids) for ids in self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]]
+        encoded = marian_io.encode(self.tokenizer, texts, self.max_length)
+        lengths = [len(ids) for ids in encoded]
         order = sorted(range(len(texts)), key=lambda i: (lengths[i], i))
         out: list[str] = [""] * len(texts)
         with torch.inference_mode():
-            for idx in token_budget_batches(order, lengths, self.batch_size * self.max_length, 8 * self.batch_size):
-                batch = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
-                                       max_length=self.max_length, return_tensors="pt").to(self.device)
+            for idx in token_budget_batches(order, lengths, self.max_tokens, self.batch_size):
+                input_ids, mask = marian_io.pad([encoded[i] for i in idx], self.tokenizer.pad_token_id,
+                                                self.tokenizer.padding_side)
+                batch = {"input_ids": input_ids.to(self.device), "attention_mask": mask.to(self.device)}
                 kwargs = dict(max_length=self.max_length, num_beams=1)
                 if sample:  # seeded by the batch's texts: same inputs and settings, same samples
                     torch.manual_seed(row_seed(seed, *[texts[i] for i in idx]) % (2**63))
@@ -69,7 +73,7 @@ class MarianTranslator:
                 else:
                     kwargs.update(do_sample=False)
                 ids = self.model.generate(**batch, **kwargs)
-                for i, text in zip(idx, self.tokenizer.batch_decode(ids, skip_special_tokens=True)):
+                for i, text in zip(idx, marian_io.decode(self.tokenizer, ids)):
                     out[i] = text.strip()
         return out
 
@@ -88,8 +92,9 @@ def token_budget_batches(order: list[int], lengths: list[int], budget: int, max_
 
 
 @functools.lru_cache(maxsize=8)
-def load(name_or_path: str, device: str, dtype: str, batch_size: int, max_length: int) -> MarianTranslator:
-    return MarianTranslator(name_or_path, device, dtype, batch_size, max_length)
+def load(name_or_path: str, device: str, dtype: str, batch_size: int, max_length: int,
+         max_tokens: int) -> MarianTranslator:
+    return MarianTranslator(name_or_path, device, dtype, batch_size, max_length, max_tokens)
 
 
 def marian_round_trip(texts: list[str], pivot: str, spec: AugmenterSpec, cache: TranslationCache,
@@ -97,7 +102,7 @@ def marian_round_trip(texts: list[str], pivot: str, spec: AugmenterSpec, cache: 
     """For each text, ``spec.n`` paraphrases: greedy to the pivot, then greedy (n=1) or n seeded samples back."""
     m = spec.backtranslation["marian"]
     models = m["models"][pivot]
-    opts = (m["device"], m["dtype"], m["batch_size"], m["max_length"])
+    opts = (m["device"], m["dtype"], m["batch_size"], m["max_length"], m["max_tokens"])
     forward, backward = load(models["forward"], *opts), load(models["backward"], *opts)
     ns = {"backend": "marian", "max_length": m["max_length"]}
     middle = cache.translate(texts, {**ns, "model": models["forward"], "decoding": "greedy"},
