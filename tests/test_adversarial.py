@@ -149,6 +149,32 @@ def test_skips_the_attack_when_the_gradient_is_not_usable(tiny_cls):
     assert stats.skipped and stats.adv_loss is None
 
 
+@pytest.mark.parametrize("cfg", METHODS[1:], ids=lambda c: f"{c.method}-{c.norm}")
+def test_steps_under_bf16_autocast_keep_fp32_perturbations_and_gradients(tiny_cls, cfg):
+    """The GPU path runs the forward under autocast (bf16); CPU autocast has the same dtype rules:
+    the hook adds an fp32 delta to the embedding output, ascents and parameter grads stay fp32 and
+    finite, and the step's losses are close to the fp32 ones."""
+    tokenizer, make = tiny_cls
+    batch = batch_of(tokenizer, ROWS)
+    stats = {}
+    for precision in ("fp32", "bf16"):
+        torch.manual_seed(0)
+        model = make()
+        shape = torch.Size([*batch["input_ids"].shape, model.get_input_embeddings().embedding_dim])
+
+        def loss_fn(model=model, precision=precision):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+                return model(**batch).loss.float()
+
+        stats[precision] = adversarial_step(model, loss_fn, shape, batch["attention_mask"], cfg)
+        assert not stats[precision].skipped and stats[precision].adv_loss is not None
+        assert all(p.grad.dtype == torch.float32 and torch.isfinite(p.grad).all()
+                   for p in model.parameters() if p.grad is not None)
+    assert stats["bf16"].clean_loss == pytest.approx(stats["fp32"].clean_loss, rel=0.05)
+    assert stats["bf16"].adv_loss == pytest.approx(stats["fp32"].adv_loss, rel=0.05)
+    assert stats["bf16"].delta_norm == pytest.approx(stats["fp32"].delta_norm, rel=0.05)
+
+
 def test_ner_alignment_labels_first_piece_only(tmp_path):
     from transformers import AutoTokenizer
 
