@@ -1,9 +1,9 @@
 """Examples/s of robustflow's attack stage against TextAttack's own Attacker, same recipe and model.
 
 One run: TextAttack's `Attacker` with its `HuggingFaceModelWrapper` (all cores to torch), then our
-attack (FastClassifierWrapper: per-length batches without padding, a per-text cache, bigger query
-batches) in 1..N shard processes splitting the cores, on the same examples with the same recipe and
-query budget. Prints attack-loop examples/s (model loading and imports excluded on both sides; our
+attack (FastClassifierWrapper: per-length-bucket batches, a per-text cache, bigger query batches,
+PWWS's importance pass scored in one call) in 1..N shard processes splitting the cores, on the same
+examples with the same recipe and query budget. Prints attack-loop examples/s (model loading and imports excluded on both sides; our
 end-to-end wall time including process start is printed too), the ratio, and whether every attack
 outcome (status and adversarial text) is identical. Medians over --repeats. Use a deterministic
 recipe (pwws, glove_swap, pruthi) for the identity check: deepwordbug draws random edits, which

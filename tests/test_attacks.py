@@ -7,6 +7,8 @@ import math
 
 import pytest
 
+from augment.attacks.length_buckets import padded_batches
+from augment.attacks.model_wrapper import FastClassifierWrapper
 from augment.attacks.job import adversarial_rows, attack_summary, merge_attack_shards, run_attack_shard
 from augment.attacks.ner import sentence_f1
 from augment.io import iob
@@ -67,6 +69,76 @@ def test_sharded_attack_equals_one_job(tmp_path, classifier, cls_rows, recipe):
                 assert old in r["text"].split() and new in r["perturbed_text"].split()
         elif r["status"] == "skipped":
             assert r["original_prediction"] != r["label"] and r["perturbed_text"] == r["text"]
+
+
+def test_padded_batches_bucket_each_query_by_its_own_length():
+    ids = [[1] * 3, [2] * 9, [3] * 8, [4] * 16, [5] * 17, [6] * 5]
+    batches = list(padded_batches(ids, batch_size=2, pad_id=0, limit=18))
+    widths = {i: tuple(batch.shape)[1] for idx, batch, _ in batches for i in idx}
+    assert widths == {0: 8, 1: 16, 2: 8, 3: 16, 4: 18, 5: 8}  # rounded up to 8, capped by the position limit
+    assert sorted(i for idx, _, _ in batches for i in idx) == list(range(6))
+    assert all(len(idx) <= 2 for idx, _, _ in batches)
+    for idx, batch, mask in batches:
+        for row, i in enumerate(idx):
+            assert batch[row, :len(ids[i])].tolist() == ids[i] and set(batch[row, len(ids[i]):].tolist()) <= {0}
+            assert mask[row].sum().item() == len(ids[i])
+    assert {tuple(b.shape)[1] for _, b, _ in padded_batches(ids, 8, None, 18)} == {3, 5, 8, 9, 16, 17}  # no pad token
+
+
+def test_classifier_scores_do_not_depend_on_the_batch(classifier):
+    """What shard equivalence and PWWS prefetching rest on: a text scores the same whatever shares its batch,
+    and as an unpadded forward pass does, up to float rounding (a matrix product's rounding depends on how
+    many rows it has, padded or not)."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    model = AutoModelForSequenceClassification.from_pretrained(classifier).eval()
+    tokenizer = AutoTokenizer.from_pretrained(classifier)
+    texts = sentences(30)
+    together = FastClassifierWrapper(model, tokenizer, 64, batch_size=7)(texts)
+    for i, text in enumerate(texts):
+        alone = FastClassifierWrapper(model, tokenizer, 64)([text])[0]
+        assert abs(alone - together[i]).max() < 1e-6
+        with torch.inference_mode():
+            plain = model(**tokenizer([text], return_tensors="pt")).logits.softmax(-1)[0].numpy()
+        assert abs(plain - alone).max() < 1e-5
+
+
+@pytest.mark.parametrize("budget", [None, 100])
+def test_pwws_prefetching_keeps_textattack_s_search(classifier, cls_rows, budget):
+    """Same outcomes, texts and query counts as TextAttack's own PWWS search, in fewer, larger model calls."""
+    from textattack import Attack
+    from textattack.goal_functions import UntargetedClassification
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from augment.attacks.recipes import BUILDERS, RECIPE_DEFAULTS, build_attack
+    from augment.attacks.textattack_env import import_textattack
+
+    import_textattack()
+    settings = {**RECIPE_DEFAULTS, "type": "pwws", "query_budget": budget, "max_perturbed_ratio": None}
+    runs = {}
+    for name in ("stock", "prefetch"):
+        model = AutoModelForSequenceClassification.from_pretrained(classifier).eval()
+        wrapper = FastClassifierWrapper(model, AutoTokenizer.from_pretrained(classifier), 64)
+        calls = []
+        model.register_forward_pre_hook(lambda *_: calls.append(1))
+        if name == "stock":
+            transformation, constraints, search = BUILDERS["pwws"](settings)
+            goal = UntargetedClassification(wrapper, query_budget=budget or float("inf"), model_batch_size=256)
+            attack = Attack(goal, constraints, transformation, search)
+        else:
+            attack = build_attack(settings, wrapper)
+        results = [attack.attack(r["text"], LABELS.index(r["label"])) for r in read_rows(cls_rows)]
+        runs[name] = ([(type(r).__name__, r.perturbed_result.attacked_text.text, r.perturbed_result.num_queries)
+                       for r in results], len(calls), wrapper.forward_texts)
+    (stock, stock_calls, stock_texts), (ours, our_calls, our_texts) = runs["stock"], runs["prefetch"]
+    assert ours == stock
+    assert any(status == "SuccessfulAttackResult" for status, _, _ in ours)
+    if budget:
+        assert any(queries == budget for _, _, queries in ours), "some searches should run out of budget"
+    assert our_calls < stock_calls
+    if budget is None:
+        assert our_texts == stock_texts  # nothing scored that the search would not have asked for
 
 
 def test_query_budget_and_ratio_are_honoured(tmp_path, classifier, cls_rows):

@@ -2,8 +2,9 @@
 
 TextAttack's HuggingFaceModelWrapper pads every query to the tokenizer's model_max_length (512 for
 most checkpoints) and has no memory of texts it has scored. Attack searches query overlapping
-texts and mostly short ones, so this wrapper pads per batch, sorts queries by length, truncates at
-the length the model was trained with, and keeps a per-text cache of probabilities.
+texts and mostly short ones, so this wrapper pads each query only to a short length bucket of its
+own, batches queries of the same bucket, truncates at the length the model was trained with, and
+keeps a per-text cache of probabilities.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from augment.attacks.length_buckets import padded_batches
+
 
 def trained_length(tokenizer, model) -> int:
     """The length to truncate at: robustflow saves the trained length as the tokenizer's
@@ -21,6 +24,11 @@ def trained_length(tokenizer, model) -> int:
     if tokenizer.model_max_length and tokenizer.model_max_length < 1_000_000:
         return tokenizer.model_max_length
     return getattr(model.config, "max_position_embeddings", 512)
+
+
+def position_limit(model, max_length: int) -> int:
+    """The longest input the model's position embeddings take (queries are padded up to it at most)."""
+    return max(getattr(model.config, "max_position_embeddings", max_length) or max_length, max_length)
 
 
 class FastClassifierWrapper:
@@ -46,25 +54,19 @@ class FastClassifierWrapper:
 
     @torch.inference_mode()
     def _forward(self, texts: list) -> list[np.ndarray]:
-        """Batches of texts with the same token count: no padding, so a text's probabilities do not
-        depend on which other texts share its batch (sharded attacks give identical results)."""
+        """Batches of texts padded to a length bucket of their own (length_buckets.py), so a text's
+        probabilities do not depend on which other texts share its batch (sharded attacks give
+        identical results)."""
         self.forward_texts += len(texts)
         if isinstance(texts[0], tuple):  # text pairs (TextAttack passes one tuple per multi-column input)
             first, second = zip(*texts)
             ids = self.tokenizer(list(first), list(second), truncation=True, max_length=self.max_length)["input_ids"]
         else:
             ids = self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
-        groups: dict[int, list[int]] = {}
-        for i, seq in enumerate(ids):
-            groups.setdefault(len(seq), []).append(i)
         out: list = [None] * len(texts)
-        for length in sorted(groups):
-            members = groups[length]
-            for start in range(0, len(members), self.batch_size):
-                idx = members[start:start + self.batch_size]
-                input_ids = torch.tensor([ids[i] for i in idx], device=self.device)
-                logits = self.model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids)).logits
-                probs = logits.float().softmax(-1).cpu().numpy()
-                for row, i in enumerate(idx):
-                    out[i] = probs[row]
+        for idx, input_ids, mask in padded_batches(ids, self.batch_size, self.tokenizer.pad_token_id,
+                                                   position_limit(self.model, self.max_length), self.device):
+            probs = self.model(input_ids=input_ids, attention_mask=mask).logits.float().softmax(-1).cpu().numpy()
+            for row, i in enumerate(idx):
+                out[i] = probs[row]
         return out

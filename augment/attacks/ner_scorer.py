@@ -1,7 +1,7 @@
 """Token-classification queries for the NER attack: predicted tags and gold-tag probability mass.
 
-Like FastClassifierWrapper: batches of sentences with the same sub-token count (no padding, so a
-sentence's scores do not depend on its batch neighbours) and a per-sentence cache.
+Like FastClassifierWrapper: sentences padded to a length bucket of their own (length_buckets.py, so
+a sentence's scores do not depend on its batch neighbours) and a per-sentence cache.
 """
 
 from __future__ import annotations
@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Sequence
 
 import torch
+
+from augment.attacks.length_buckets import padded_batches
+from augment.attacks.model_wrapper import position_limit
 
 
 class NerScorer:
@@ -37,23 +40,18 @@ class NerScorer:
     def _forward(self, sentences: list[tuple]) -> list:
         enc = self.tokenizer([list(s) for s in sentences], is_split_into_words=True, truncation=True,
                              max_length=self.max_length)
-        groups: dict[int, list[int]] = {}
-        for i, ids in enumerate(enc["input_ids"]):
-            groups.setdefault(len(ids), []).append(i)
         out: list = [None] * len(sentences)
         o_probs = [1.0 if self.id2label[j] == "O" else 0.0 for j in range(len(self.id2label))]
-        for length in sorted(groups):
-            for start in range(0, len(groups[length]), self.batch_size):
-                idx = groups[length][start:start + self.batch_size]
-                ids = torch.tensor([enc["input_ids"][i] for i in idx], device=self.device)
-                probs = self.model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits.float().softmax(-1).cpu()
-                for row, i in enumerate(idx):
-                    words = [o_probs] * len(sentences[i])
-                    previous = None
-                    for piece, w in enumerate(enc.word_ids(i)):
-                        if w is not None and w != previous:
-                            words[w] = probs[row, piece].tolist()
-                        previous = w
-                    tags = [self.id2label[max(range(len(p)), key=p.__getitem__)] for p in words]
-                    out[i] = (tags, words)
+        for idx, ids, mask in padded_batches(enc["input_ids"], self.batch_size, self.tokenizer.pad_token_id,
+                                             position_limit(self.model, self.max_length), self.device):
+            probs = self.model(input_ids=ids, attention_mask=mask).logits.float().softmax(-1).cpu()
+            for row, i in enumerate(idx):
+                words = [o_probs] * len(sentences[i])
+                previous = None
+                for piece, w in enumerate(enc.word_ids(i)):
+                    if w is not None and w != previous:
+                        words[w] = probs[row, piece].tolist()
+                    previous = w
+                tags = [self.id2label[max(range(len(p)), key=p.__getitem__)] for p in words]
+                out[i] = (tags, words)
         return out

@@ -7,6 +7,7 @@ packaged GloVe vectors and a local masked LM. Recipe settings: README, Attacks.
 
 from __future__ import annotations
 
+from augment.attacks.prefetch_search import prefetching_search
 from augment.common.errors import ResourceError
 from augment.resources.wordnet import load_wordnet
 
@@ -106,7 +107,8 @@ BUILDERS = {"deepwordbug": _deepwordbug, "pwws": _pwws, "glove_swap": _glove_swa
 
 
 def build_attack(settings: dict, model_wrapper, model_batch_size: int = 256):
-    """A TextAttack Attack for a classification model from one recipe's validated settings."""
+    """A TextAttack Attack for a classification model from one recipe's validated settings. The model
+    wrapper must score texts independently of their batch (FastClassifierWrapper): PWWS prefetches."""
     from augment.attacks.textattack_env import import_textattack
 
     textattack = import_textattack()
@@ -114,6 +116,8 @@ def build_attack(settings: dict, model_wrapper, model_batch_size: int = 256):
 
     settings = {**RECIPE_DEFAULTS, **settings}
     transformation, constraints, search = BUILDERS[settings["type"]](settings)
+    if getattr(search, "wir_method", None) == "weighted-saliency":  # PWWS: same search, bigger model batches
+        search = prefetching_search(search.wir_method)
     budget = settings["query_budget"] if settings["query_budget"] is not None else float("inf")
     goal = UntargetedClassification(model_wrapper, query_budget=budget, model_batch_size=model_batch_size)
     return textattack.Attack(goal, constraints, transformation, search)
