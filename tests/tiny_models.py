@@ -7,17 +7,24 @@ from typing import Sequence
 
 
 def build_tiny_bert(folder: Path, corpus: Sequence[str], head: str = "mlm", vocab_size: int = 120, seed: int = 0,
-                    **head_kwargs) -> Path:
+                    whole_words: bool = False, **head_kwargs) -> Path:
     import torch
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import BertConfig, BertForMaskedLM, BertForSequenceClassification, BertForTokenClassification
     from transformers import BertTokenizerFast
 
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    if whole_words:  # every word of the corpus and every character: the same vocabulary in every process
+        words = sorted({w for line in corpus for w in line.lower().split()})
+        chars = sorted({c for w in words for c in w})
+        vocab = {t: i for i, t in enumerate(dict.fromkeys(specials + chars + [f"##{c}" for c in chars] + words))}
+        tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    else:  # the WordPiece trainer breaks frequency ties in a per-process random order
+        tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     tok.normalizer = normalizers.BertNormalizer(lowercase=True)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.train_from_iterator(corpus, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials))
+    if not whole_words:
+        tok.train_from_iterator(corpus, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials))
     cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
                                                        special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
