@@ -12,6 +12,7 @@ from augment.backtranslation import apertium
 from augment.backtranslation.cache import TranslationCache
 from augment.backtranslation.filters import reject_reason
 from augment.common.errors import ConfigError, ResourceError
+from augment.common.padding import pad
 from conftest import minimal_config
 
 needs_apertium = pytest.mark.skipif(shutil.which("apertium") is None, reason="Apertium not installed (setup.sh installs it)")
@@ -180,7 +181,7 @@ def test_marian_io_pads_and_decodes_like_the_tokenizer(tiny_pair):
                                          " ".join(["word"] * 40)]  # truncated at 16
     ids = marian_io.encode(tokenizer, texts, 16)
     assert ids == tokenizer(texts, truncation=True, max_length=16)["input_ids"]
-    input_ids, mask = marian_io.pad(ids, tokenizer.pad_token_id, tokenizer.padding_side)
+    input_ids, mask = pad(ids, tokenizer.pad_token_id, tokenizer.padding_side)
     reference = tokenizer(texts, padding=True, truncation=True, max_length=16, return_tensors="pt")
     assert torch.equal(input_ids, reference["input_ids"]) and torch.equal(mask, reference["attention_mask"])
 

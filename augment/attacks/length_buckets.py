@@ -15,6 +15,8 @@ from typing import Iterator, Sequence
 
 import torch
 
+from augment.common.padding import pad
+
 PAD_MULTIPLE = 8
 
 
@@ -35,9 +37,5 @@ def padded_batches(ids: Sequence[Sequence[int]], batch_size: int, pad_id: int | 
         members = groups[width]
         for start in range(0, len(members), batch_size):
             idx = members[start:start + batch_size]
-            input_ids = torch.full((len(idx), width), pad_id if pad_id is not None else 0, dtype=torch.long)
-            mask = torch.zeros((len(idx), width), dtype=torch.long)
-            for row, i in enumerate(idx):
-                input_ids[row, :len(ids[i])] = torch.tensor(ids[i], dtype=torch.long)
-                mask[row, :len(ids[i])] = 1
+            input_ids, mask = pad([ids[i] for i in idx], pad_id if pad_id is not None else 0, width=width)
             yield idx, input_ids.to(device), mask.to(device)

@@ -18,6 +18,7 @@ from augment.backtranslation import marian_io
 from augment.augmenters.spec import AugmenterSpec
 from augment.backtranslation.cache import TranslationCache
 from augment.common.errors import ResourceError
+from augment.common.padding import pad
 from augment.common.models import resolve_model
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class MarianTranslator:
         out: list[str] = [""] * len(texts)
         with torch.inference_mode():
             for idx in token_budget_batches(order, lengths, self.max_tokens, self.batch_size):
-                input_ids, mask = marian_io.pad([encoded[i] for i in idx], self.tokenizer.pad_token_id,
+                input_ids, mask = pad([encoded[i] for i in idx], self.tokenizer.pad_token_id,
                                                 self.tokenizer.padding_side)
                 batch = {"input_ids": input_ids.to(self.device), "attention_mask": mask.to(self.device)}
                 kwargs = dict(max_length=self.max_length, num_beams=1)

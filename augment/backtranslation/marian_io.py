@@ -34,20 +34,6 @@ def encode(tokenizer, texts: Sequence[str], max_length: int) -> list[list[int]]:
     return out
 
 
-def pad(ids: Sequence[Sequence[int]], pad_id: int, side: str = "right"):
-    """(input_ids, attention_mask) tensors padded to the longest sequence, as the tokenizer pads."""
-    import torch
-
-    width = max(len(seq) for seq in ids)
-    input_ids = torch.full((len(ids), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(ids), width), dtype=torch.long)
-    for row, seq in enumerate(ids):
-        cols = slice(0, len(seq)) if side == "right" else slice(width - len(seq), width)
-        input_ids[row, cols] = torch.tensor(seq, dtype=torch.long)
-        mask[row, cols] = 1
-    return input_ids, mask
-
-
 def _has_fast_path(tokenizer) -> bool:
     """MarianTokenizer without user-added tokens: text <-> ids is sentencepiece plus a vocabulary."""
     from transformers import MarianTokenizer
