@@ -13,10 +13,11 @@ if not workflow.overwrite_configfiles:
 
 
 include: "rules/common.smk"
-include: "rules/data.smk"
+include: "rules/prepare.smk"
 include: "rules/augment.smk"
-include: "rules/train.smk"
 include: "rules/attack.smk"
+include: "rules/trainsets.smk"
+include: "rules/train.smk"
 include: "rules/evaluate.smk"
 include: "rules/report.smk"
 

@@ -16,13 +16,20 @@ import time
 
 import torch
 
-from augment.common.models import resolve_model
 from robust_train.adversarial import AdversarialConfig, adversarial_step
+from robustflow.config import default_config
+from robustflow.models import resolve_model
+
+
+def method(name: str, **settings) -> AdversarialConfig:
+    """`name`'s settings: the schema's defaults with `settings` over them."""
+    block = None if name == "none" else {**default_config()["train"][name], **settings}
+    return AdversarialConfig.from_settings(name, block)
 
 
 def make_batches(tokenizer, n: int, batch_size: int, length: int, device: str):
     try:
-        from augment.io.artifacts import read_rows
+        from robustflow.rows import read_rows
 
         texts = [r["text"] for r in read_rows("results/clean/mr/train.parquet")]
     except Exception:  # no MR run yet: any English will do for timing
@@ -83,11 +90,11 @@ def main() -> None:
             optimizer.zero_grad(set_to_none=True)
         return step
 
-    methods = {"reference loop": reference, "plain (none)": ours(AdversarialConfig("none")),
-               "fgm": ours(AdversarialConfig("fgm", epsilon=1.0)),
-               "pgd-2": ours(AdversarialConfig("pgd", epsilon=1.0, alpha=0.3, steps=2)),
-               "pgd-3": ours(AdversarialConfig("pgd", epsilon=1.0, alpha=0.3, steps=3)),
-               "freelb-3": ours(AdversarialConfig("freelb", epsilon=1.0, alpha=0.3, steps=3))}
+    methods = {"reference loop": reference, "plain (none)": ours(method("none")),
+               "fgm": ours(method("fgm", epsilon=1.0)),
+               "pgd-2": ours(method("pgd", epsilon=1.0, alpha=0.3, steps=2)),
+               "pgd-3": ours(method("pgd", epsilon=1.0, alpha=0.3, steps=3)),
+               "freelb-3": ours(method("freelb", epsilon=1.0, alpha=0.3, steps=3))}
     for step in methods.values():  # warm-up
         step(batches[0])
     times = {name: [] for name in methods}

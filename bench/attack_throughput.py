@@ -21,12 +21,14 @@ import os
 import statistics
 import time
 
-from augment.attacks.recipes import RECIPE_DEFAULTS
-from augment.attacks.run import attack_classifier, load_classifier
+from augment.attacks.registry import RecipeSettings
+from augment.attacks.runners import attack_classifier
 from augment.attacks.shards import shard
-from augment.io.artifacts import read_rows
+from robustflow.models import load_trained
+from robustflow.rows import read_rows
+from robustflow.tasks import task_for
 
-DEFAULTS = {**RECIPE_DEFAULTS, "query_budget": None, "max_perturbed_ratio": None}
+CLASSIFICATION = task_for("classification")
 
 
 def textattack_reference(rows, settings, model_dir, threads, stock_length):
@@ -37,12 +39,13 @@ def textattack_reference(rows, settings, model_dir, threads, stock_length):
 
     textattack = import_textattack()
     torch.set_num_threads(threads)
-    model, tokenizer, labels = load_classifier(model_dir)
+    trained = load_trained(CLASSIFICATION, model_dir)
+    model, tokenizer, labels = trained.model, trained.tokenizer, trained.labels
     if stock_length:  # what TextAttack users get from a published checkpoint's tokenizer (MiniLM: 512)
         tokenizer.model_max_length = stock_length
     wrapper = textattack.models.wrappers.HuggingFaceModelWrapper(model.eval(), tokenizer)
-    transformation, constraints, search = BUILDERS[settings["type"]](settings)
-    budget = settings["query_budget"] or float("inf")
+    transformation, constraints, search = BUILDERS[settings.type](settings)
+    budget = settings.query_budget or float("inf")
     goal = textattack.goal_functions.UntargetedClassification(wrapper, query_budget=budget)
     attack = textattack.Attack(goal, constraints, transformation, search)
     ids = {name: i for i, name in enumerate(labels)}
@@ -70,8 +73,8 @@ def _worker(args):
 
     import_textattack()
     timings = {}
-    records = attack_classifier(rows, settings["type"], settings, model_dir, max_length=None, seed=seed,
-                                timings=timings)
+    records = attack_classifier(rows, settings.type, settings, load_trained(CLASSIFICATION, model_dir), seed=seed,
+                                batch_size=64, device="cpu", timings=timings)
     return timings["attack_seconds"], records
 
 
@@ -102,7 +105,8 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=os.cpu_count())
     args = parser.parse_args()
     rows = read_rows(args.data)[: args.examples]
-    settings = {**DEFAULTS, "type": args.recipe, "query_budget": args.query_budget}
+    settings = RecipeSettings.from_config({"type": args.recipe, "query_budget": args.query_budget,
+                                           "max_perturbed_ratio": None})
     n = len(rows)
     print(f"{args.recipe}, {n} examples from {args.data}, model {args.model}, {args.cores} cores")
 

@@ -32,7 +32,7 @@ import torch
 from augment.backtranslation import apertium
 from augment.backtranslation.marian import MarianTranslator
 from augment.backtranslation.tiny_marian import build_tiny_marian
-from augment.io.artifacts import read_rows
+from robustflow.rows import read_rows
 
 
 def median_time(fn, repeats: int) -> tuple[float, object]:

@@ -23,9 +23,10 @@ import nlpaug.augmenter.char as nac  # noqa: E402
 import nlpaug.augmenter.word as naw  # noqa: E402
 import torch  # noqa: E402
 
-from augment.augmenters.run import augment_rows  # noqa: E402
+from augment.augmenters.augment_split import augment_rows  # noqa: E402
 from augment.augmenters.spec import AugmenterSpec  # noqa: E402
-from augment.io.artifacts import read_rows  # noqa: E402
+from robustflow.config import augmenter_settings  # noqa: E402
+from robustflow.rows import read_rows  # noqa: E402
 
 WS = dict(tokenizer=str.split, reverse_tokenizer=" ".join)
 
@@ -92,7 +93,8 @@ def main() -> None:
     for kind in ["keyboard", "ocr", "char_insert", "char_substitute", "char_swap", "char_delete", "spelling",
                  "synonym", "glove", "eda", "word_swap", "word_delete"]:
         glove = {"vocab_size": 50000, "neighbours": 10, "min_similarity": 0.6} if kind == "glove" else None
-        spec = AugmenterSpec(name=kind, type=kind, word_p=0.1, char_p=0.1, max_changes=3, glove=glove)
+        spec = AugmenterSpec.from_config(kind, augmenter_settings(kind, word_p=0.1, char_p=0.1, max_changes=3,
+                                                                  **({"glove": glove} if glove else {})))
         ours = statistics.median(timed(lambda: augment_rows(spec, "classification", 13, rows)) for _ in range(args.repeats))
         make = reference(kind)
         if make is None:

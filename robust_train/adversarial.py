@@ -20,15 +20,26 @@ from typing import Callable, Iterator
 import torch
 
 
-
 @dataclass(frozen=True)
 class AdversarialConfig:
-    method: str = "none"  # none | fgm | pgd | freelb
-    epsilon: float = 0.25  # radius of the perturbation ball, per example (token embeddings have norm ~1)
-    alpha: float = 0.1  # ascent step size (pgd, freelb)
-    steps: int = 3  # K (pgd, freelb)
-    norm: str = "l2"  # l2 | linf
-    init_mag: float = 0.0  # freelb: uniform initialisation magnitude
+    """One method's settings (`train.fgm`, `train.pgd`, `train.freelb`; defaults in the schema)."""
+
+    method: str  # none | fgm | pgd | freelb
+    epsilon: float  # radius of the perturbation ball, per example (token embeddings have norm ~1)
+    alpha: float  # ascent step size (pgd, freelb)
+    steps: int  # K (pgd, freelb)
+    norm: str  # l2 | linf
+    init_mag: float  # freelb: uniform initialisation magnitude
+
+    @classmethod
+    def plain(cls) -> "AdversarialConfig":
+        """Method none: no perturbation."""
+        return cls("none", epsilon=0.0, alpha=0.0, steps=0, norm="l2", init_mag=0.0)
+
+    @classmethod
+    def from_settings(cls, method: str, perturbation: dict | None) -> "AdversarialConfig":
+        """``perturbation``: the method's block of `train` (None for method none)."""
+        return cls.plain() if method == "none" else cls(method=method, **perturbation)
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
-"""Batched inference: labels (and probabilities) for classification, word-level tags for NER."""
+"""Batched inference: each row's prediction and probabilities, decoded by the task object
+(classification: a label; NER: one tag per word, words lost to truncation predicted O)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,16 @@ from typing import Sequence
 
 import torch
 
-from robust_train.data import bucketed_batches, collate, encode_classification, encode_ner
+from robust_train.data import bucketed_batches, collate
+from robustflow.tasks import Task
 
 
 @torch.inference_mode()
-def predict(model, tokenizer, rows: Sequence[dict], task: str, label2id: dict, id2label: dict, max_length: int,
-            batch_size: int = 64, device: str = "cpu") -> tuple[list, list]:
-    """(predictions, probabilities). NER: one tag per word; words lost to truncation are predicted O."""
+def predict(model, tokenizer, rows: Sequence[dict], task: Task, label2id: dict, id2label: dict, max_length: int,
+            batch_size: int, device: str = "cpu") -> tuple[list, list]:
+    """(predictions, probabilities) in row order."""
     model.eval()
-    enc = (encode_ner if task == "ner" else encode_classification)(rows, tokenizer, label2id, max_length)
+    enc = task.encode(rows, tokenizer, label2id, max_length)
     lengths = [len(f["input_ids"]) for f in enc.features]
     preds: list = [None] * len(rows)
     probs: list = [None] * len(rows)
@@ -24,16 +26,6 @@ def predict(model, tokenizer, rows: Sequence[dict], task: str, label2id: dict, i
         logits = model(**{k: v.to(device) for k, v in batch.items()}).logits.float()
         p = logits.softmax(-1).cpu()
         for j, i in enumerate(idx):
-            if task == "classification":
-                preds[i], probs[i] = id2label[int(p[j].argmax())], p[j].tolist()
-            else:
-                tags = ["O"] * len(rows[i]["tokens"])
-                confidence = [1.0] * len(tags)
-                previous = None
-                for piece, w in enumerate(enc.word_ids[i]):
-                    if w is not None and w != previous:
-                        tags[w] = id2label[int(p[j, piece].argmax())]
-                        confidence[w] = float(p[j, piece].max())
-                    previous = w
-                preds[i], probs[i] = tags, confidence
+            word_ids = enc.word_ids[i] if enc.word_ids else None
+            preds[i], probs[i] = task.decode(p[j], rows[i], word_ids, id2label)
     return preds, probs

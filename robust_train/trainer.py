@@ -11,53 +11,58 @@ import hashlib
 import json
 import logging
 import math
-import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-import numpy as np
 import torch
 
-from augment.common.atomic import atomic_dir
-from augment.common.errors import ResourceError
-from augment.common.models import resolve_model
 from robust_train.adversarial import AdversarialConfig, adversarial_step
-from robust_train.data import bucketed_batches, collate, encode_classification, encode_ner, label_maps
-from robust_train.metrics import classification_metrics, headline, ner_metrics
+from robust_train.data import bucketed_batches, collate
 from robust_train.predict import predict
+from robustflow.atomic import atomic_dir
+from robustflow.devices import resolve_device
+from robustflow.models import load_for_training
+from robustflow.seeds import seed_everything
+from robustflow.tasks import Task, task_for
 
 log = logging.getLogger(__name__)
+# The `train` keys that are TrainConfig fields (the others pick rows or jobs, or are the methods' blocks).
+_FIELDS = ("epochs", "batch_size", "grad_accum", "lr", "weight_decay", "warmup_ratio", "max_grad_norm", "patience",
+           "precision", "device", "eval_batch_size")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 3
-    batch_size: int = 16
-    grad_accum: int = 1
-    lr: float = 5e-5
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1
-    max_grad_norm: float = 1.0
-    max_length: int = 128
-    patience: int = 2  # epochs without dev improvement before stopping; 0 = never stop early
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (mixed precision only on GPU)
-    device: str = "auto"
-    eval_batch_size: int = 64
-    seed: int = 13
-    trust_remote_code: bool = False
-    adversarial: AdversarialConfig = field(default_factory=AdversarialConfig)
+    """What the trainer needs, from `train` and `model` of the validated config (defaults: the schema)."""
 
+    epochs: int
+    batch_size: int
+    grad_accum: int
+    lr: float
+    weight_decay: float
+    warmup_ratio: float
+    max_grad_norm: float
+    max_length: int
+    patience: int  # epochs without dev improvement before stopping; 0 = never stop early
+    precision: str  # auto | fp32 | bf16 | fp16 (mixed precision only on GPU)
+    device: str
+    eval_batch_size: int
+    seed: int
+    trust_remote_code: bool
+    adversarial: AdversarialConfig
 
-def set_seed(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
+    @classmethod
+    def from_settings(cls, train: dict, model: dict, method: str, seed: int) -> "TrainConfig":
+        """``train``: the `train` section (with at least this method's block); ``model``: the `model` section."""
+        return cls(**{k: train[k] for k in _FIELDS}, seed=seed, max_length=model["max_length"],
+                   trust_remote_code=model["trust_remote_code"],
+                   adversarial=AdversarialConfig.from_settings(method, train.get(method)))
 
 
 def _device_and_amp(cfg: TrainConfig):
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
+    device = resolve_device(cfg.device, "train.device")
     precision = cfg.precision
     if device != "cuda":
         precision = "fp32"  # autocast on CPU is slower than fp32 for these models
@@ -65,22 +70,6 @@ def _device_and_amp(cfg: TrainConfig):
         precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
     dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
     return device, precision, dtype
-
-
-def load_model(model_path: str, task: str, labels: Sequence[str], trust_remote_code: bool = False):
-    from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoTokenizer
-
-    label2id, id2label = label_maps(labels)
-    path = resolve_model(model_path)
-    auto = AutoModelForTokenClassification if task == "ner" else AutoModelForSequenceClassification
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
-        model = auto.from_pretrained(path, num_labels=len(labels), id2label=id2label, label2id=label2id,
-                                     trust_remote_code=trust_remote_code, ignore_mismatched_sizes=True)
-    except (OSError, ValueError) as exc:
-        raise ResourceError(f"could not load model {model_path!r}: {exc}. Fix: set `model.name_or_path` to `minilm`, "
-                            "a local model folder, or a hub id on a machine with network access.") from None
-    return tokenizer, model, label2id, id2label
 
 
 def fingerprint(*parts) -> str:
@@ -95,24 +84,22 @@ def _param_groups(model, weight_decay: float):
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def evaluate(model, tokenizer, rows, task, label2id, id2label, cfg: TrainConfig, device: str) -> dict:
+def evaluate(model, tokenizer, rows, task: Task, label2id, id2label, cfg: TrainConfig, device: str) -> dict:
     preds, _ = predict(model, tokenizer, rows, task, label2id, id2label, cfg.max_length, cfg.eval_batch_size, device)
-    if task == "ner":
-        return ner_metrics([r["tags"] for r in rows], preds)
-    return classification_metrics([r["label"] for r in rows], preds)
+    return task.metrics([task.gold(r) for r in rows], preds)
 
 
-def train(task: str, train_rows: Sequence[dict], dev_rows: Sequence[dict], labels: Sequence[str], model_path: str,
+def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict], labels: Sequence[str], model_path: str,
           cfg: TrainConfig, out_dir: str | Path, checkpoint_dir: str | Path,
           after_epoch: Callable[[int], None] | None = None, test_rows: Sequence[dict] | None = None) -> dict:
     """Train, keep the best dev epoch, save it to ``out_dir``; return the metrics dict (with test
     metrics of the saved model when ``test_rows`` are given)."""
-    set_seed(cfg.seed)
+    task = task_for(task)
+    seed_everything(cfg.seed)
     device, precision, amp_dtype = _device_and_amp(cfg)
-    tokenizer, model, label2id, id2label = load_model(model_path, task, labels, cfg.trust_remote_code)
+    tokenizer, model, label2id, id2label = load_for_training(task, model_path, labels, cfg.trust_remote_code)
     model.to(device)
-    encode = encode_ner if task == "ner" else encode_classification
-    enc = encode(train_rows, tokenizer, label2id, cfg.max_length)
+    enc = task.encode(train_rows, tokenizer, label2id, cfg.max_length)
     lengths = [len(f["input_ids"]) for f in enc.features]
     micro_batches = math.ceil(len(enc.features) / cfg.batch_size)
     steps_per_epoch = math.ceil(micro_batches / cfg.grad_accum)
@@ -125,7 +112,7 @@ def train(task: str, train_rows: Sequence[dict], dev_rows: Sequence[dict], label
 
     state = {"epoch": 0, "step": 0, "best": None, "best_epoch": None, "bad_epochs": 0, "history": [], "curve": []}
     ckpt = Path(checkpoint_dir)
-    fp = fingerprint(asdict(cfg), task, list(labels), model_path, [r["id"] for r in train_rows], [r["id"] for r in dev_rows])
+    fp = fingerprint(asdict(cfg), task.name, list(labels), model_path, [r["id"] for r in train_rows], [r["id"] for r in dev_rows])
     best_state = None
     if (ckpt / "state.json").is_file() and json.loads((ckpt / "state.json").read_text()).get("fingerprint") == fp:
         state = json.loads((ckpt / "state.json").read_text())["state"]
@@ -179,7 +166,7 @@ def train(task: str, train_rows: Sequence[dict], dev_rows: Sequence[dict], label
                     log.info("epoch %d step %d/%d loss %.4f adv %s |delta| %s", epoch, state["step"], total_steps,
                              stats.clean_loss, stats.adv_loss, stats.delta_norm)
         dev = evaluate(model, tokenizer, dev_rows, task, label2id, id2label, cfg, device)
-        score = headline(task, dev)
+        score = task.headline(dev)
         state["history"].append({"epoch": epoch, "dev": score})
         if state["best"] is None or score > state["best"]:
             state.update(best=score, best_epoch=epoch, bad_epochs=0, best_metrics=dev)
@@ -199,7 +186,7 @@ def train(task: str, train_rows: Sequence[dict], dev_rows: Sequence[dict], label
         tokenizer.model_max_length = cfg.max_length  # the trained length: pipelines/TextAttack truncate there too
         tokenizer.save_pretrained(tmp)
     dev = state["best_metrics"]  # measured at the best epoch; the saved model is that epoch's
-    metrics = {"task": task, "method": cfg.adversarial.method, "seed": cfg.seed, "device": device, "precision": precision,
+    metrics = {"task": task.name, "method": cfg.adversarial.method, "seed": cfg.seed, "device": device, "precision": precision,
                "dev": dev, "best_epoch": state["best_epoch"], "epochs_run": state["epoch"], "steps": state["step"],
                "train_rows": len(train_rows), "truncated_words": enc.truncated_words,
                "train_seconds_this_run": round(elapsed, 2), "train_samples_per_second": round(samples / elapsed, 2) if elapsed else None,

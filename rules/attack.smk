@@ -1,14 +1,11 @@
-# Adversarial examples: every attack (dataset x split x model x recipe) runs as `attack.shards`
-# jobs over interleaved slices of the same seeded sample, then one merge job.
+# Adversarial examples (augment/attacks): every attack (dataset x split x model x recipe) runs as
+# `attack.shards` jobs over interleaved slices of the same seeded sample, then one merge job.
 
 
 rule attack_shard:
     input:
         unpack(attack_rows),
         model=model_dir,
-        code=pkg_sources(
-            "augment/attacks", "augment/augmenters", "augment/io", "augment/common"
-        ),
     output:
         "results/attack/{dataset}/{attack_split}/{trainset}/{method}/seed{seed}/{recipe}/shard{shard}.jsonl",
     log:
@@ -23,6 +20,7 @@ rule attack_shard:
         gpu=1 if ATTACK["device"] == "cuda" else 0,
     params:
         settings=attack_params,
+        code=code_version("attack_shard"),
     script:
         "../workflow/scripts/attack_shard.py"
 
@@ -38,22 +36,7 @@ rule merge_attack:
     localrule: True
     conda:
         ENV
+    params:
+        code=code_version("merge_attack"),
     script:
         "../workflow/scripts/merge_attack.py"
-
-
-rule adversarial_trainset:
-    input:
-        unpack(adversarial_inputs),
-    output:
-        train="results/adversarial/{dataset}/train.parquet",
-        report="results/adversarial/{dataset}/report.json",
-    log:
-        "logs/adversarial/{dataset}.log",
-    localrule: True
-    conda:
-        ENV
-    params:
-        settings=adversarial_params,
-    script:
-        "../workflow/scripts/adversarial_trainset.py"

@@ -1,10 +1,11 @@
-# Augmentation stage: one job per (dataset, augmenter), then a merge job per dataset.
+# Augmentation (augment/augmenters, augment/backtranslation): one job per (dataset, augmenter) on
+# the clean training split, and one per perturbation suite on the test split (a suite is an
+# augmenter setting, made once and reused for every model's evaluation).
 
 
 rule augment:
     input:
         train="results/clean/{dataset}/train.parquet",
-        code=pkg_sources("augment/augmenters", "augment/io", "augment/common"),
     output:
         rows="results/augment/{dataset}/{augmenter}.parquet",
         stats="results/augment/{dataset}/{augmenter}.json",
@@ -17,26 +18,26 @@ rule augment:
     threads: 1
     params:
         settings=augmenter_params,
+        code=code_version("augment"),
     script:
         "../workflow/scripts/augment.py"
 
 
-rule merge_augmented:
+rule perturb_suite:
     input:
-        unpack(merge_inputs),
-        code=pkg_sources("augment/mixing", "augment/common", "augment/io"),
+        rows="results/clean/{dataset}/test.parquet",
     output:
-        train="results/augment/{dataset}/train.parquet",
-        report="results/augment/{dataset}/report.json",
-        table="results/augment/{dataset}/report.md",
+        rows="results/suites/{dataset}/{suite}.parquet",
+        stats="results/suites/{dataset}/{suite}.json",
     log:
-        "logs/augment/{dataset}/merge.log",
+        "logs/suites/{dataset}/{suite}.log",
     benchmark:
-        "benchmarks/augment/{dataset}/merge.tsv"
-    localrule: True  # a concatenation: not worth a cluster job
+        "benchmarks/suites/{dataset}/{suite}.tsv"
     conda:
         ENV
+    threads: 1
     params:
-        settings=merge_params,
+        settings=suite_params,
+        code=code_version("perturb_suite"),
     script:
-        "../workflow/scripts/merge_augmented.py"
+        "../workflow/scripts/perturb_suite.py"

@@ -1,14 +1,19 @@
-# Config validation and the helpers the rules share (no lambdas inside rules).
+# Config validation and the helpers the rules share: input and parameter functions, the code
+# version of each rule's script (no lambdas inside rules).
 import re
+import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from augment.common.config import validate_config
-from augment.common.devices import local_gpus
-from augment.common.errors import ConfigError
-
 REPO = Path(workflow.basedir)
+sys.path.insert(0, str(REPO))  # this checkout's packages, whatever else is installed
+
+from robustflow.codedeps import code_digest
+from robustflow.config import validate_config
+from robustflow.devices import local_gpus
+from robustflow.errors import ConfigError
+
 SPLITS = ["train", "dev", "test"]
 ENV = str(REPO / "workflow" / "envs" / "robustflow.yaml")
 
@@ -38,13 +43,11 @@ wildcard_constraints:
     shard=r"\d+",
 
 
-def pkg_sources(*paths):
-    """Python files of the package code a stage runs: editing them reruns the stage."""
-    files = []
-    for rel in paths:
-        path = REPO / rel
-        files += sorted(map(str, path.rglob("*.py"))) if path.is_dir() else [str(path)]
-    return files
+def code_version(script):
+    """A digest of the code `workflow/scripts/<script>.py` runs: the script and every project module
+    it imports, transitively (robustflow/codedeps.py). As a parameter, it reruns the rule's jobs when
+    that code changes, and only then; the job display keeps showing the data inputs."""
+    return code_digest(REPO / "workflow" / "scripts" / f"{script}.py", REPO)
 
 
 def dataset_config(wildcards):

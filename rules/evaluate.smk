@@ -1,32 +1,10 @@
-# Robustness evaluation: perturbation suites made once from the test split, then one job per model.
-
-
-rule perturb_suite:
-    input:
-        rows="results/clean/{dataset}/test.parquet",
-        code=pkg_sources("augment/augmenters", "augment/io", "augment/common"),
-    output:
-        rows="results/suites/{dataset}/{suite}.parquet",
-        stats="results/suites/{dataset}/{suite}.json",
-    log:
-        "logs/suites/{dataset}/{suite}.log",
-    benchmark:
-        "benchmarks/suites/{dataset}/{suite}.tsv"
-    conda:
-        ENV
-    threads: 1
-    params:
-        settings=suite_params,
-    script:
-        "../workflow/scripts/perturb_suite.py"
+# Robustness evaluation (evaluation/): one job per trained model, on the clean test split, the
+# perturbation suites (rules/augment.smk), its attacks and the baseline's adversarial examples.
 
 
 rule evaluate:
     input:
         unpack(evaluate_inputs),
-        code=pkg_sources(
-            "robust_train", "augment/attacks/job.py", "augment/common", "augment/io"
-        ),
     output:
         "results/evaluate/{dataset}/{trainset}/{method}/seed{seed}.json",
     log:
@@ -38,5 +16,6 @@ rule evaluate:
     threads: config["evaluate"]["threads"]
     params:
         settings=evaluate_params,
+        code=code_version("evaluate"),
     script:
         "../workflow/scripts/evaluate.py"

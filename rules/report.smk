@@ -1,11 +1,10 @@
-# The robustness report: summary.json, plots and one self-contained HTML page; the same figures go
-# into `snakemake --report report.zip` through the report() annotations.
+# The robustness report (report/): summary.json, plots and one self-contained HTML page; the same
+# figures go into `snakemake --report report.zip` through the report() annotations.
 
 
 rule report:
     input:
         report_inputs,
-        code=pkg_sources("robust_train/report"),
     output:
         html=report(
             "results/report/report.html",
@@ -32,5 +31,6 @@ rule report:
         datasets=report_datasets(),
         benchmarks=benchmark_files(),
         config=config,
+        code=code_version("report"),
     script:
         "../workflow/scripts/report.py"

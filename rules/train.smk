@@ -1,4 +1,4 @@
-# Training stage: one job per dataset x training set x method x seed.
+# Training (robust_train/): one job per dataset x training set x method x seed.
 
 
 rule train:
@@ -7,7 +7,6 @@ rule train:
         dev="results/clean/{dataset}/dev.parquet",
         test="results/clean/{dataset}/test.parquet",
         report="results/clean/{dataset}/report.json",
-        code=pkg_sources("robust_train", "augment/common", "augment/io"),
     output:
         model=directory("results/train/{dataset}/{trainset}/{method}/seed{seed}/model"),
         metrics="results/train/{dataset}/{trainset}/{method}/seed{seed}/metrics.json",
@@ -23,5 +22,6 @@ rule train:
         gpu=train_gpus,
     params:
         settings=train_params,
+        code=code_version("train"),
     script:
         "../workflow/scripts/train.py"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -22,11 +23,45 @@ def minimal_config(task: str = "classification", **dataset) -> dict:
 @pytest.fixture
 def validated():
     """Validate a config dict the way the workflow does and return it."""
-    from augment.common.config import validate_config
+    from robustflow.config import validate_config
 
     def run(config: dict) -> dict:
         return validate_config(copy.deepcopy(config), SCHEMA)
     return run
+
+
+def defaults(task: str = "classification") -> dict:
+    """The schema's defaults on a one-dataset config (the one source of defaults)."""
+    from robustflow.config import default_config
+
+    return default_config(task)
+
+
+def augmenter(kind: str, task: str = "classification", name: str | None = None, **settings):
+    """An AugmenterSpec of type `kind` (named `name`, default the type) with the schema's defaults
+    filled, as the workflow builds it."""
+    from augment.augmenters.spec import AugmenterSpec
+    from robustflow.config import augmenter_settings
+
+    return AugmenterSpec.from_config(name or kind, augmenter_settings(kind, task, **settings))
+
+
+def perturbation(method: str, **settings):
+    """An AdversarialConfig for `method`: the schema's defaults of `train.<method>` with `settings` over them."""
+    from robust_train.adversarial import AdversarialConfig
+
+    block = None if method == "none" else {**defaults()["train"][method], **settings}
+    return AdversarialConfig.from_settings(method, block)
+
+
+def train_config(seed: int = 13, max_length: int = 128, adversarial=None, **train):
+    """A TrainConfig from the schema's `train` and `model` defaults with `train` settings over them."""
+    from robust_train.trainer import TrainConfig
+
+    config = defaults()
+    cfg = TrainConfig.from_settings({**config["train"], **train}, {**config["model"], "max_length": max_length},
+                                    "none", seed)
+    return cfg if adversarial is None else dataclasses.replace(cfg, adversarial=adversarial)
 
 
 def absolutise(config: dict) -> dict:
@@ -47,7 +82,11 @@ def without_training(config: dict) -> dict:
 
 
 def repo_config(name: str) -> dict:
-    with open(REPO / "workflow" / "configs" / f"{name}.yaml", encoding="utf-8") as f:
+    """A test config (tests/configs/) or a shipped experiment (workflow/configs/) by name."""
+    path = REPO / "tests" / "configs" / f"{name}.yaml"
+    if not path.is_file():
+        path = REPO / "workflow" / "configs" / f"{name}.yaml"
+    with open(path, encoding="utf-8") as f:
         return yaml.safe_load(f)
 
 

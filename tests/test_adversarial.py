@@ -5,9 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from robust_train.adversarial import AdversarialConfig, adversarial_step, perturbed_embeddings, project
-from robust_train.data import collate, encode_classification, encode_ner, ner_labels
+from conftest import perturbation
+from robust_train.adversarial import adversarial_step, perturbed_embeddings, project
+from robust_train.data import collate
+from robustflow.tasks import task_for
 from tiny_models import build_tiny_bert
+
+CLASSIFICATION, NER = task_for("classification"), task_for("ner")
 
 TEXTS = ["the film is good", "a dull and tired plot", "wonderful acting all round", "we left early",
          "the script is clever and moving", "bad", "a fine film", "terrible ending to a good story"] * 2
@@ -24,14 +28,14 @@ def tiny_cls(tmp_path_factory):
 
 
 def batch_of(tokenizer, rows):
-    enc = encode_classification(rows, tokenizer, {"neg": 0, "pos": 1}, max_length=32)
+    enc = CLASSIFICATION.encode(rows, tokenizer, {"neg": 0, "pos": 1}, max_length=32)
     return collate(enc.features, tokenizer.pad_token_id)
 
 
 ROWS = [{"id": str(i), "text": t, "text_pair": None, "label": l} for i, (t, l) in enumerate(zip(TEXTS, LABELS))]
-METHODS = [AdversarialConfig("none"), AdversarialConfig("fgm", epsilon=0.5),
-           AdversarialConfig("pgd", epsilon=0.5, alpha=0.2, steps=3), AdversarialConfig("freelb", epsilon=0.5, alpha=0.2, steps=2),
-           AdversarialConfig("pgd", epsilon=0.05, alpha=0.03, steps=2, norm="linf")]
+METHODS = [perturbation("none"), perturbation("fgm", epsilon=0.5),
+           perturbation("pgd", epsilon=0.5, alpha=0.2, steps=3), perturbation("freelb", epsilon=0.5, alpha=0.2, steps=2),
+           perturbation("pgd", epsilon=0.05, alpha=0.03, steps=2, norm="linf")]
 
 
 def run_step(model, batch, cfg, scale=1.0):
@@ -85,7 +89,7 @@ def test_none_matches_a_plain_reference_loop(tiny_cls):
     batch = batch_of(tokenizer, ROWS[:8])
     torch.manual_seed(0)
     ours = make()
-    run_step(ours, batch, AdversarialConfig("none"))
+    run_step(ours, batch, perturbation("none"))
     torch.manual_seed(0)
     ref = make()
     ref(**batch).loss.backward()
@@ -97,7 +101,7 @@ def test_ascent_steps_leave_parameter_gradients_untouched(tiny_cls):
     """PGD's gradients = clean loss + final adversarial loss, nothing from the K-1 inner ascents."""
     tokenizer, make = tiny_cls
     batch = batch_of(tokenizer, ROWS[:8])
-    cfg = AdversarialConfig("pgd", epsilon=0.5, alpha=0.2, steps=4)
+    cfg = perturbation("pgd", epsilon=0.5, alpha=0.2, steps=4)
     torch.manual_seed(0)
     model = make()
     deltas = []
@@ -145,7 +149,7 @@ def test_skips_the_attack_when_the_gradient_is_not_usable(tiny_cls):
         return torch.tensor(1.0, requires_grad=True) * 1.0
 
     stats = adversarial_step(model, constant_loss, torch.Size([*batch["input_ids"].shape, 32]), batch["attention_mask"],
-                             AdversarialConfig("fgm"))
+                             perturbation("fgm"))
     assert stats.skipped and stats.adv_loss is None
 
 
@@ -180,10 +184,10 @@ def test_ner_alignment_labels_first_piece_only(tmp_path):
 
     path = build_tiny_bert(tmp_path / "t", ["the cat sat", "ann met bo"], head="ner", vocab_size=40)
     tokenizer = AutoTokenizer.from_pretrained(path)
-    labels = ner_labels(["PER"])
+    labels = NER.model_labels(["PER"])
     label2id = {l: i for i, l in enumerate(labels)}
     row = {"tokens": ["Catnet", "met", "Bo", "sat"], "tags": ["B-PER", "O", "B-PER", "O"]}  # cat ##n ##e ##t
-    enc = encode_ner([row], tokenizer, label2id, max_length=64)
+    enc = NER.encode([row], tokenizer, label2id, max_length=64)
     word_ids, got = enc.word_ids[0], enc.features[0]["labels"]
     assert sum(1 for w in word_ids if w == 0) > 1  # "Catnet" splits into several pieces
     firsts = {w: i for i, w in reversed(list(enumerate(word_ids))) if w is not None}
@@ -192,5 +196,5 @@ def test_ner_alignment_labels_first_piece_only(tmp_path):
             assert lab == -100
         else:
             assert lab == label2id[row["tags"][w]]
-    short = encode_ner([row], tokenizer, label2id, max_length=4)
+    short = NER.encode([row], tokenizer, label2id, max_length=4)
     assert short.truncated_words >= 1

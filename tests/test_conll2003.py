@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from augment.ingest import read_dataset
-from augment.io import iob
-from augment.io.spec import DatasetSpec
+from prepare.ingest import read_dataset
+from robustflow import iob
+from prepare.spec import DatasetSpec
 from conftest import SHARED, repo_config
 
 pytestmark = [pytest.mark.shared_data,

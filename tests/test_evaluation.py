@@ -6,9 +6,12 @@ import math
 
 import pytest
 
-from robust_train.calibration import expected_calibration_error
-from robust_train.evaluation import attack_result, calibration, suite_result
-from robust_train.report.aggregate import aggregate, mean_std
+from evaluation.calibration import expected_calibration_error
+from evaluation.evaluate_model import attack_result, calibration, suite_result
+from report.aggregate import aggregate, mean_std
+from robustflow.tasks import task_for
+
+CLASSIFICATION, NER = task_for("classification"), task_for("ner")
 
 
 def test_ece_by_hand():
@@ -21,21 +24,21 @@ def test_ece_by_hand():
 
 
 def test_ece_edges_perfect_and_empty():
-    assert expected_calibration_error([1.0, 1.0], [True, True])["ece"] == 0.0
+    assert expected_calibration_error([1.0, 1.0], [True, True], bins=10)["ece"] == 0.0
     assert expected_calibration_error([0.5], [True], bins=2)["bins"][0]["count"] == 1  # 0.5 closes the first bin
-    assert expected_calibration_error([], [])["ece"] == 0.0
+    assert expected_calibration_error([], [], bins=10)["ece"] == 0.0
 
 
 def test_calibration_uses_top_class_or_word_confidence():
-    cls = calibration("classification", ["a", "b"], ["a", "a"], [[0.8, 0.2], [0.6, 0.4]], bins=10)
+    cls = calibration(CLASSIFICATION, ["a", "b"], ["a", "a"], [[0.8, 0.2], [0.6, 0.4]], bins=10)
     assert cls["ece"] == pytest.approx((abs(1 - 0.8) + abs(0 - 0.6)) / 2)
-    ner = calibration("ner", [["O", "B-PER"]], [["O", "O"]], [[1.0, 0.7]], bins=10)
+    ner = calibration(NER, [["O", "B-PER"]], [["O", "O"]], [[1.0, 0.7]], bins=10)
     assert ner["n"] == 2 and ner["ece"] == pytest.approx((0 + 0.7) / 2)
 
 
 def test_attack_result_by_hand():
     records = [{"status": s, "perturbed_ratio": 0.2, "queries": 10} for s in ("success", "failed", "skipped", "failed")]
-    out = attack_result("classification", records)
+    out = attack_result(CLASSIFICATION, records)
     assert out["clean_metric"] == 0.75 and out["metric_under_attack"] == 0.5
     assert out["success_rate"] == pytest.approx(1 / 3)
 
@@ -43,13 +46,13 @@ def test_attack_result_by_hand():
 def test_ner_attack_result_is_entity_f1_before_and_after():
     records = [{"status": "success", "perturbed_ratio": 0.25, "queries": 4, "tags": ["B-PER", "O"],
                 "perturbed_tags": ["B-PER", "O"], "original_prediction": ["B-PER", "O"], "perturbed_prediction": ["O", "O"]}]
-    out = attack_result("ner", records)
+    out = attack_result(NER, records)
     assert out["clean_metric"] == 1.0 and out["metric_under_attack"] == 0.0
 
 
 class _Fixed:
     """An evaluator stand-in whose predictions are given (suite pairing is what is under test)."""
-    task = "classification"
+    task = CLASSIFICATION
 
     def __init__(self, pred):
         self.pred, self.asked = pred, []
@@ -94,7 +97,7 @@ def _run(trainset, method, seed, acc, under):
 
 def test_aggregate_groups_seeds_and_measures_deltas_to_the_baseline():
     runs = [_run("clean", "none", 1, 0.8, 0.2), _run("clean", "none", 2, 0.6, 0.4), _run("clean", "fgm", 1, 0.75, 0.5)]
-    variants = aggregate("classification", runs)
+    variants = aggregate(CLASSIFICATION, runs)
     assert set(variants) == {"clean/none", "clean/fgm"}
     base, fgm = variants["clean/none"], variants["clean/fgm"]
     assert base["seeds"] == [1, 2] and base["clean"]["mean"] == pytest.approx(0.7)

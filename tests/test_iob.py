@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from augment.io import iob
+from robustflow import iob
 
 TYPES = ["PER", "ORG", "LOC"]
 

@@ -8,9 +8,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from augment.common.errors import ConfigError, DataError
-from augment.io.read_split import read_split
-from augment.io.spec import DatasetSpec
+from robustflow.errors import ConfigError, DataError
+from prepare.readers.split_reader import read_split
+from prepare.spec import DatasetSpec
 from conftest import minimal_config
 
 

@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from augment.io import iob
-from augment.io.artifacts import read_rows
+from robustflow import iob
+from robustflow.rows import read_rows
 from conftest import absolutise, repo_config, run_snakemake
 
 pytestmark = pytest.mark.workflow

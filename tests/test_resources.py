@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from augment.common.atomic import atomic_path, write_json
-from augment.common.errors import ResourceError
+from robustflow.atomic import atomic_path, write_json
+from robustflow.errors import ResourceError
 from augment.resources import nltk_data
 
 
@@ -47,7 +47,7 @@ def test_a_killed_writer_never_leaves_a_complete_looking_file(tmp_path):
     target = tmp_path / "big.parquet"
     code = textwrap.dedent(f"""
         import time
-        from augment.common.atomic import atomic_path
+        from robustflow.atomic import atomic_path
         with atomic_path({str(target)!r}) as tmp:
             tmp.write_text("partial")
             print("writing", flush=True)
@@ -81,7 +81,7 @@ def test_fast_wordnet_load_gives_the_same_synonyms_as_nltks_own():
 
 
 def test_local_gpus_counts_the_driver_s_gpu_folders(tmp_path, monkeypatch):
-    from augment.common.devices import local_gpus
+    from robustflow.devices import local_gpus
 
     for name in ("0000:01:00.0", "0000:02:00.0"):
         (tmp_path / name).mkdir()

@@ -12,10 +12,10 @@ import textwrap
 
 import pytest
 
-from augment.common.errors import ResourceError
-from augment.ingest import read_dataset
-from augment.io.builtin import BuiltinDataset, fetch
-from augment.io.spec import DatasetSpec
+from robustflow.errors import ResourceError
+from prepare.ingest import read_dataset
+from prepare.builtin import BuiltinDataset, fetch
+from prepare.spec import DatasetSpec
 
 
 
@@ -38,8 +38,8 @@ def test_hub_source_reads_a_local_dataset_and_names_class_labels(tmp_path, valid
 
 def test_hub_source_offline_gives_a_fix_not_a_stack_trace(tmp_path):
     code = textwrap.dedent("""
-        from augment.common.errors import ResourceError
-        from augment.io.hub import iter_hub
+        from robustflow.errors import ResourceError
+        from prepare.readers.hub import iter_hub
         try:
             list(iter_hub("robustflow-tests/no-such-dataset", "train"))
         except ResourceError as exc:
@@ -107,7 +107,7 @@ def test_builtin_fetch_explains_a_failed_download(tmp_path):
 
 
 def test_mr_registry_entry_matches_the_verified_release():
-    from augment.io.builtin import REGISTRY
+    from prepare.builtin import REGISTRY
 
     mr = REGISTRY["mr"]
     assert mr.archive_sha256 == "d9de94d7347853af279c67b0c15c452893614cfb2ac5e641a2dcfb84e926a5f5"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from augment.io.splits import carve
+from prepare.splits import carve
 
 
 def test_carve_is_seeded_stratified_and_loses_nothing():

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from robust_train.adversarial import AdversarialConfig
-from robust_train.data import ner_labels
-from robust_train.trainer import TrainConfig, train
+from conftest import perturbation, train_config
+from robust_train.trainer import train
+from robustflow.tasks import task_for
 from tiny_models import build_tiny_bert
 
 TEXTS = ["the film is good", "a dull and tired plot", "wonderful acting all round", "we left early",
@@ -27,8 +27,8 @@ def models(tmp_path_factory):
 
 def cfg(**kw):
     base = dict(epochs=2, batch_size=4, lr=1e-3, max_length=32, patience=0, seed=5,
-                adversarial=AdversarialConfig("pgd", epsilon=0.5, alpha=0.2, steps=2))
-    return TrainConfig(**{**base, **kw})
+                adversarial=perturbation("pgd", epsilon=0.5, alpha=0.2, steps=2))
+    return train_config(**{**base, **kw})
 
 
 def test_same_seed_same_metrics_and_weights(models, tmp_path):
@@ -73,8 +73,8 @@ def test_a_checkpoint_from_other_settings_is_ignored(models, tmp_path):
 
 @pytest.mark.parametrize("method", ["none", "fgm", "freelb"])
 def test_ner_trains_end_to_end(models, tmp_path, method):
-    adv = AdversarialConfig(method, epsilon=0.5, alpha=0.2, steps=2)
-    m = train("ner", NER, NER[:4], ner_labels(["PER", "LOC"]), models["ner"], cfg(epochs=4, adversarial=adv),
+    adv = perturbation(method, epsilon=0.5, alpha=0.2, steps=2)
+    m = train("ner", NER, NER[:4], task_for("ner").model_labels(["PER", "LOC"]), models["ner"], cfg(epochs=4, adversarial=adv),
               tmp_path / "model", tmp_path / "ckpt")
     assert set(m["dev"]["per_type"]) == {"PER", "LOC"} and 0 <= m["dev"]["f1"] <= 1
     assert m["history"][-1]["dev"] >= m["history"][0]["dev"]

@@ -15,9 +15,11 @@ import numpy as np
 
 from augment.resources.glove import load_glove
 
+GLOVE_VOCAB = 50_000  # the most frequent GloVe words an attack searches for neighbours
+
 
 @functools.lru_cache(maxsize=2)
-def glove_embedding(vocab_size: int = 50_000):
+def glove_embedding(vocab_size: int = GLOVE_VOCAB):
     from textattack.shared import WordEmbedding
 
     words, vectors = load_glove(vocab_size, "the glove_swap attack")

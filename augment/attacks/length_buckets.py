@@ -15,7 +15,7 @@ from typing import Iterator, Sequence
 
 import torch
 
-from augment.common.padding import pad
+from robustflow.padding import pad
 
 PAD_MULTIPLE = 8
 

@@ -18,14 +18,6 @@ import torch
 from augment.attacks.length_buckets import padded_batches
 
 
-def trained_length(tokenizer, model) -> int:
-    """The length to truncate at: robustflow saves the trained length as the tokenizer's
-    model_max_length; tokenizers without one (a huge sentinel) fall back to the position limit."""
-    if tokenizer.model_max_length and tokenizer.model_max_length < 1_000_000:
-        return tokenizer.model_max_length
-    return getattr(model.config, "max_position_embeddings", 512)
-
-
 def position_limit(model, max_length: int) -> int:
     """The longest input the model's position embeddings take (queries are padded up to it at most)."""
     return max(getattr(model.config, "max_position_embeddings", max_length) or max_length, max_length)
@@ -34,7 +26,7 @@ def position_limit(model, max_length: int) -> int:
 class FastClassifierWrapper:
     """Callable list[str] -> np.ndarray of class probabilities (TextAttack's ModelWrapper protocol)."""
 
-    def __init__(self, model, tokenizer, max_length: int, batch_size: int = 64, cache_size: int = 200_000,
+    def __init__(self, model, tokenizer, max_length: int, batch_size: int, cache_size: int = 200_000,
                  device: str = "cpu"):
         self.model = model.eval().to(device)
         self.tokenizer = tokenizer

@@ -14,9 +14,11 @@ import math
 import random
 from typing import Callable, Sequence
 
-from augment.augmenters.seeding import row_seed
+from augment.attacks.glove_embedding import GLOVE_VOCAB
+from augment.attacks.registry import RecipeSettings
 from augment.augmenters.token_edits import is_word
-from augment.io import iob
+from robustflow import iob
+from robustflow.seeds import row_seed
 
 
 def sentence_f1(gold: Sequence[str], pred: Sequence[str]) -> float:
@@ -40,18 +42,17 @@ def char_variants(word: str, rng: random.Random) -> list[str]:
     return [v for v in dict.fromkeys(variants) if v and v != word]
 
 
-def word_candidates(recipe_type: str, settings: dict) -> Callable[[str, random.Random], list[str]]:
-    if recipe_type == "deepwordbug":
+def word_candidates(settings: RecipeSettings) -> Callable[[str, random.Random], list[str]]:
+    if settings.type == "deepwordbug":
         return lambda word, rng: char_variants(word, rng)
-    if recipe_type == "pwws":
+    if settings.type == "pwws":
         from augment.augmenters.candidates import WordNetSynonyms
 
         synonyms = WordNetSynonyms()
         return lambda word, rng: list(synonyms(word))
     from augment.augmenters.candidates import GloveNeighbours
 
-    neighbours = GloveNeighbours(neighbours=settings.get("max_candidates", 50),
-                                 min_similarity=settings.get("min_cos_sim", 0.5))
+    neighbours = GloveNeighbours(GLOVE_VOCAB, neighbours=settings.max_candidates, min_similarity=settings.min_cos_sim)
     return lambda word, rng: list(neighbours(word))
 
 
@@ -62,12 +63,12 @@ def swap_mention(tokens: list[str], tags: list[str], j: int, surface: tuple) -> 
 
 
 class NerAttack:
-    def __init__(self, scorer, recipe: str, settings: dict, seed: int, pools: dict | None = None):
+    def __init__(self, scorer, recipe: str, settings: RecipeSettings, seed: int, pools: dict | None = None):
         self.scorer, self.recipe, self.settings, self.seed = scorer, recipe, settings, seed
-        self.mentions = settings["type"] == "mention_swap"
+        self.mentions = settings.type == "mention_swap"
         self.pools = pools or {}
-        self.candidates = None if self.mentions else word_candidates(settings["type"], settings)
-        self.budget = settings.get("query_budget") or float("inf")
+        self.candidates = None if self.mentions else word_candidates(settings)
+        self.budget = settings.query_budget or float("inf")
 
     def _positions(self, tokens, tags) -> list[int]:
         if self.mentions:
@@ -87,7 +88,7 @@ class NerAttack:
         if self.mentions:
             etype, start, end = iob.spans(tags)[position]
             pool = [s for s in self.pools[etype] if list(s) != tokens[start:end]]
-            pool = rng.sample(pool, min(len(pool), self.settings.get("max_candidates", 50)))
+            pool = rng.sample(pool, min(len(pool), self.settings.max_candidates))
             return [swap_mention(tokens, tags, position, s) for s in pool]
         return [(tokens[:position] + [w] + tokens[position + 1:], tags) for w in self.candidates(tokens[position], rng)
                 if w != tokens[position] and not any(c.isspace() for c in w)]
@@ -104,7 +105,7 @@ class NerAttack:
         positions = self._positions(tokens, tags)
         if f1_0 == 0.0 or not positions:
             return {**record, "status": "skipped", "queries": self.scorer.queries - start_queries}
-        ratio = self.settings.get("max_perturbed_ratio")
+        ratio = self.settings.max_perturbed_ratio
         limit = math.ceil(len(tokens) * ratio) if ratio else len(tokens)  # as TextAttack's MaxWordsPerturbed
         current, current_tags, changed = tokens, tags, 0
         (_, probs), = self.scorer([current])

@@ -15,7 +15,7 @@ from augment.attacks.model_wrapper import position_limit
 
 
 class NerScorer:
-    def __init__(self, model, tokenizer, max_length: int, batch_size: int = 64, device: str = "cpu"):
+    def __init__(self, model, tokenizer, max_length: int, batch_size: int, device: str):
         self.model = model.eval().to(device)
         self.tokenizer, self.max_length, self.batch_size, self.device = tokenizer, max_length, batch_size, device
         self.label2id = {v: k for k, v in model.config.id2label.items()}

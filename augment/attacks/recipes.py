@@ -8,26 +8,24 @@ packaged GloVe vectors and a local masked LM. Recipe settings: README, Attacks.
 from __future__ import annotations
 
 from augment.attacks.prefetch_search import prefetching_search
-from augment.common.errors import ResourceError
+from augment.attacks.registry import RecipeSettings
 from augment.resources.wordnet import load_wordnet
+from robustflow.models import load_pretrained
 
 TEXTFOOLER_SEARCH = "delete"
-# Type-specific settings the config leaves out (the schema has no defaults for them, so a setting
-# given for the wrong type can be reported).
-RECIPE_DEFAULTS = {"max_edit_distance": 30, "max_candidates": 50, "min_cos_sim": 0.5, "max_words": 1}
 
 
-def _common_constraints(settings: dict, stopwords=None) -> list:
+def _common_constraints(settings: RecipeSettings, stopwords=None) -> list:
     from textattack.constraints.overlap import MaxWordsPerturbed
     from textattack.constraints.pre_transformation import RepeatModification, StopwordModification
 
     constraints = [RepeatModification(), StopwordModification(stopwords=stopwords) if stopwords else StopwordModification()]
-    if settings.get("max_perturbed_ratio") is not None:
-        constraints.append(MaxWordsPerturbed(max_percent=settings["max_perturbed_ratio"]))
+    if settings.max_perturbed_ratio is not None:
+        constraints.append(MaxWordsPerturbed(max_percent=settings.max_perturbed_ratio))
     return constraints
 
 
-def _deepwordbug(settings: dict):
+def _deepwordbug(settings: RecipeSettings):
     from textattack.constraints.overlap import LevenshteinEditDistance
     from textattack.search_methods import GreedyWordSwapWIR
     from textattack.transformations import (CompositeTransformation, WordSwapNeighboringCharacterSwap,
@@ -36,11 +34,11 @@ def _deepwordbug(settings: dict):
 
     transformation = CompositeTransformation([WordSwapNeighboringCharacterSwap(), WordSwapRandomCharacterSubstitution(),
                                               WordSwapRandomCharacterDeletion(), WordSwapRandomCharacterInsertion()])
-    constraints = _common_constraints(settings) + [LevenshteinEditDistance(settings["max_edit_distance"])]
+    constraints = _common_constraints(settings) + [LevenshteinEditDistance(settings.max_edit_distance)]
     return transformation, constraints, GreedyWordSwapWIR("unk")
 
 
-def _pruthi(settings: dict):
+def _pruthi(settings: RecipeSettings):
     from textattack.constraints.overlap import MaxWordsPerturbed
     from textattack.constraints.pre_transformation import MinWordLength
     from textattack.search_methods import GreedySearch
@@ -51,11 +49,11 @@ def _pruthi(settings: dict):
     transformation = CompositeTransformation([WordSwapNeighboringCharacterSwap(**kw), WordSwapRandomCharacterDeletion(**kw),
                                               WordSwapRandomCharacterInsertion(**kw), WordSwapQWERTY(**kw)])
     constraints = _common_constraints(settings) + [MinWordLength(min_length=4),
-                                                   MaxWordsPerturbed(max_num_words=settings["max_words"])]
+                                                   MaxWordsPerturbed(max_num_words=settings.max_words)]
     return transformation, constraints, GreedySearch()
 
 
-def _pwws(settings: dict):
+def _pwws(settings: RecipeSettings):
     from textattack.search_methods import GreedyWordSwapWIR
     from textattack.transformations import WordSwapWordNet
 
@@ -70,7 +68,7 @@ def _pwws(settings: dict):
     return transformation, _common_constraints(settings), GreedyWordSwapWIR("weighted-saliency")
 
 
-def _glove_swap(settings: dict):
+def _glove_swap(settings: RecipeSettings):
     from textattack.constraints.semantics import WordEmbeddingDistance
     from textattack.search_methods import GreedyWordSwapWIR
     from textattack.transformations import WordSwapEmbedding
@@ -78,26 +76,22 @@ def _glove_swap(settings: dict):
     from augment.attacks.glove_embedding import glove_embedding
 
     embedding = glove_embedding()
-    transformation = WordSwapEmbedding(max_candidates=settings["max_candidates"], embedding=embedding)
+    transformation = WordSwapEmbedding(max_candidates=settings.max_candidates, embedding=embedding)
     constraints = _common_constraints(settings) + [WordEmbeddingDistance(embedding=embedding,
-                                                                         min_cos_sim=settings["min_cos_sim"])]
+                                                                         min_cos_sim=settings.min_cos_sim)]
     return transformation, constraints, GreedyWordSwapWIR(TEXTFOOLER_SEARCH)
 
 
-def _mlm_swap(settings: dict):
+def _mlm_swap(settings: RecipeSettings):
     from textattack.search_methods import GreedyWordSwapWIR
     from textattack.transformations import WordSwapMaskedLM
-    from transformers import AutoModelForMaskedLM, AutoTokenizer
+    from transformers import AutoModelForMaskedLM
 
-    path = settings["mlm"]
-    try:
-        model, tokenizer = AutoModelForMaskedLM.from_pretrained(path), AutoTokenizer.from_pretrained(path)
-    except OSError as exc:
-        raise ResourceError(f"mlm_swap: cannot load the masked LM {path!r} ({exc}). Fix: set the recipe's `mlm` to a "
-                            "local folder with a masked-LM checkpoint (e.g. bert-base-uncased saved with "
-                            "save_pretrained), or a hub id when online.") from None
+    tokenizer, model = load_pretrained(AutoModelForMaskedLM, settings.mlm, "the masked LM of mlm_swap",
+                                       "set the recipe's `mlm` to a local folder with a masked-LM checkpoint (e.g. "
+                                       "bert-base-uncased saved with save_pretrained), or a hub id when online.")
     transformation = WordSwapMaskedLM(method="bae", masked_language_model=model, tokenizer=tokenizer,
-                                      max_candidates=settings["max_candidates"], min_confidence=0.0,
+                                      max_candidates=settings.max_candidates, min_confidence=0.0,
                                       max_length=tokenizer.model_max_length if tokenizer.model_max_length < 10**6 else 512)
     return transformation, _common_constraints(settings), GreedyWordSwapWIR(TEXTFOOLER_SEARCH)
 
@@ -106,7 +100,7 @@ BUILDERS = {"deepwordbug": _deepwordbug, "pwws": _pwws, "glove_swap": _glove_swa
             "pruthi": _pruthi}
 
 
-def build_attack(settings: dict, model_wrapper, model_batch_size: int = 256):
+def build_attack(settings: RecipeSettings, model_wrapper, model_batch_size: int):
     """A TextAttack Attack for a classification model from one recipe's validated settings. The model
     wrapper must score texts independently of their batch (FastClassifierWrapper): PWWS prefetches."""
     from augment.attacks.textattack_env import import_textattack
@@ -114,10 +108,9 @@ def build_attack(settings: dict, model_wrapper, model_batch_size: int = 256):
     textattack = import_textattack()
     from textattack.goal_functions import UntargetedClassification
 
-    settings = {**RECIPE_DEFAULTS, **settings}
-    transformation, constraints, search = BUILDERS[settings["type"]](settings)
+    transformation, constraints, search = BUILDERS[settings.type](settings)
     if getattr(search, "wir_method", None) == "weighted-saliency":  # PWWS: same search, bigger model batches
         search = prefetching_search(search.wir_method)
-    budget = settings["query_budget"] if settings["query_budget"] is not None else float("inf")
+    budget = settings.query_budget if settings.query_budget is not None else float("inf")
     goal = UntargetedClassification(model_wrapper, query_budget=budget, model_batch_size=model_batch_size)
     return textattack.Attack(goal, constraints, transformation, search)

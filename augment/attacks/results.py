@@ -1,6 +1,8 @@
-"""One attack outcome as a plain record (the row format of attack artifacts)."""
+"""Attack outcomes as plain records (the row format of attack artifacts) and their summary."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 
 def changed_words(original, perturbed) -> list[list[str]]:
@@ -24,3 +26,14 @@ def outcome_record(row: dict, recipe: str, result, label_names: list[str]) -> di
         "perturbed_prediction": label_names[int(perturbed.output)],
         "changed_words": words, "perturbed_ratio": len(words) / n_words, "queries": int(perturbed.num_queries),
     }
+
+
+def attack_summary(records: list[dict]) -> dict:
+    """Success rate over attempted examples (the model was right), accuracy under attack over all."""
+    status = Counter(r["status"] for r in records)
+    attempted = status["success"] + status["failed"]
+    successes = [r for r in records if r["status"] == "success"]
+    return {"examples": len(records), "success": status["success"], "failed": status["failed"],
+            "skipped": status["skipped"], "success_rate": status["success"] / attempted if attempted else 0.0,
+            "mean_perturbed_ratio": sum(r["perturbed_ratio"] for r in successes) / len(successes) if successes else 0.0,
+            "mean_queries": sum(r["queries"] for r in records if r["status"] != "skipped") / attempted if attempted else 0.0}

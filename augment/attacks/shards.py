@@ -7,19 +7,19 @@ result is the same for any N.
 
 from __future__ import annotations
 
-import random
-
-from augment.augmenters.seeding import row_seed
+from robustflow.seeds import seeded_sample
 
 
 def attack_slice(rows: list[dict], max_examples: int | None, seed: int, purpose: str) -> list[dict]:
-    if max_examples is None or len(rows) <= max_examples:
-        return rows
-    keep = set(random.Random(row_seed(seed, "attack_slice", purpose)).sample(range(len(rows)), max_examples))
-    return [r for i, r in enumerate(rows) if i in keep]
+    return seeded_sample(rows, max_examples, seed, "attack_slice", purpose)
 
 
 def shard(rows: list, index: int, count: int) -> list:
     if not 0 <= index < count:
         raise ValueError(f"shard index {index} is outside 0..{count - 1}")
     return rows[index::count]
+
+
+def merge_order(parts: list[list]) -> list:
+    """The rows of every shard back in slice order (shard k holds rows k, k+N, ...)."""
+    return [parts[i % len(parts)][i // len(parts)] for i in range(sum(map(len, parts)))]

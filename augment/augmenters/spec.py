@@ -1,26 +1,30 @@
-"""Typed settings of one augmenter, built from the validated config."""
+"""Typed settings of one augmenter, built from the validated config (defaults: the schema)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
 
-CHAR_TYPES = ("keyboard", "ocr", "char_insert", "char_substitute", "char_swap", "char_delete")
-SUBSTITUTION_TYPES = ("spelling", "synonym", "glove")
-WHOLE_TEXT_TYPES = ("word_swap", "word_delete", "eda")
+
+@dataclass(frozen=True)
+class Resources:
+    """What back-translation needs besides its settings."""
+
+    cache: str  # the translation cache (SQLite) jobs and runs share
+    model: str  # the encoder back-translation's min_similarity filter embeds with
 
 
 @dataclass(frozen=True)
 class AugmenterSpec:
     name: str
     type: str
-    n: int = 1
-    fraction: float = 1.0
-    word_p: float = 0.1
-    char_p: float = 0.1
-    max_changes: int = 3
-    min_changes: int = 1
-    backtranslation: dict | None = None
+    n: int
+    fraction: float
+    word_p: float
+    char_p: float
+    max_changes: int
+    min_changes: int
+    backtranslation: dict | None = None  # the block of its own type only
     glove: dict | None = None
     mlm: dict | None = None
 

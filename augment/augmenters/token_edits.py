@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 from typing import Callable, Sequence
 
-from augment.augmenters.seeding import seed_globals
 from augment.augmenters.spec import AugmenterSpec
+from robustflow.seeds import seed_globals
 
 Edit = Callable[[str, random.Random], "str | None"]  # (token, the row's rng) -> replacement or None
 

@@ -1,0 +1,1 @@
+"""Back-translation paraphrases: Apertium (offline) or MarianMT, through a persistent cache."""

@@ -6,7 +6,7 @@ import functools
 import shutil
 import subprocess
 
-from augment.common.errors import ResourceError
+from robustflow.errors import ResourceError
 
 # pivot (ISO 639-3) -> (English->pivot mode, pivot->English mode, Debian package)
 PAIRS = {

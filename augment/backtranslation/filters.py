@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from augment.cleaning.text import near_key
+from robustflow.textkey import near_key
 
 
 def reject_reason(source: str, paraphrase: str, min_ratio: float, max_ratio: float) -> str | None:

@@ -13,13 +13,13 @@ import functools
 import logging
 from typing import Sequence
 
-from augment.augmenters.seeding import row_seed
-from augment.backtranslation import marian_io
 from augment.augmenters.spec import AugmenterSpec
+from augment.backtranslation import marian_io
 from augment.backtranslation.cache import TranslationCache
-from augment.common.errors import ResourceError
-from augment.common.padding import pad
-from augment.common.models import resolve_model
+from robustflow.devices import resolve_device
+from robustflow.models import load_pretrained
+from robustflow.padding import pad
+from robustflow.seeds import row_seed
 
 log = logging.getLogger(__name__)
 
@@ -27,32 +27,23 @@ log = logging.getLogger(__name__)
 def pick_device_dtype(device: str, dtype: str):
     import torch
 
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ResourceError("backtranslation.marian.device is cuda, but torch sees no GPU. Fix: device: auto or cpu.")
+    device = resolve_device(device, "backtranslation.marian.device")
     if dtype == "auto":
         dtype = ("bfloat16" if torch.cuda.is_bf16_supported() else "float16") if device == "cuda" else "float32"
     return device, getattr(torch, dtype)
 
 
 class MarianTranslator:
-    def __init__(self, name_or_path: str, device: str = "auto", dtype: str = "auto", batch_size: int = 256,
-                 max_length: int = 256, max_tokens: int = 8192):
+    def __init__(self, name_or_path: str, device: str, dtype: str, batch_size: int, max_length: int, max_tokens: int):
         import torch
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers import AutoModelForSeq2SeqLM
 
         self.device, self.dtype = pick_device_dtype(device, dtype)
-        path = resolve_model(name_or_path)
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(path)
-            self.model = AutoModelForSeq2SeqLM.from_pretrained(path, dtype=self.dtype).to(self.device).eval()
-        except (OSError, ValueError) as exc:  # a missing local path surfaces as an invalid hub id
-            raise ResourceError(
-                f"could not load translation model {name_or_path!r}: {exc}. Fix: download it where you have network "
-                "(`huggingface-cli download <id> --local-dir <folder>`) and set the folder in "
-                "backtranslation.marian.models, or use backend: apertium offline."
-            ) from None
+        self.tokenizer, model = load_pretrained(
+            AutoModelForSeq2SeqLM, name_or_path, "translation model",
+            "download it where you have network (`huggingface-cli download <id> --local-dir <folder>`) and set the "
+            "folder in backtranslation.marian.models, or use backend: apertium offline.", dtype=self.dtype)
+        self.model = model.to(self.device).eval()
         self.batch_size, self.max_length, self.max_tokens, self._torch = batch_size, max_length, max_tokens, torch
 
     def translate(self, texts: Sequence[str], sample: bool = False, seed: int = 0, top_p: float = 0.9,

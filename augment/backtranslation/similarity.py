@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from augment.common.errors import ResourceError
-from augment.common.models import resolve_model
+from robustflow.models import load_pretrained
+
+BATCH_SIZE = 64  # sentences per forward pass
 
 
 class Encoder:
-    def __init__(self, name_or_path: str, batch_size: int = 64):
+    def __init__(self, name_or_path: str, batch_size: int = BATCH_SIZE):
         import torch
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoModel
 
-        path = resolve_model(name_or_path)
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(path)
-            self.model = AutoModel.from_pretrained(path).eval()
-        except (OSError, ValueError) as exc:  # a missing local path surfaces as an invalid hub id
-            raise ResourceError(f"could not load encoder {name_or_path!r} for min_similarity: {exc}. Fix: set "
-                                "`model.name_or_path` to a local model folder, or min_similarity: null.") from None
+        self.tokenizer, model = load_pretrained(
+            AutoModel, name_or_path, "the sentence encoder for min_similarity",
+            "set `model.name_or_path` to a local model folder, or min_similarity: null.")
+        self.model = model.eval()
         self.batch_size, self._torch = batch_size, torch
 
     def embed(self, texts: Sequence[str]):

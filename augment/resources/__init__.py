@@ -1,0 +1,1 @@
+"""Offline language resources built from registry packages: WordNet, stop words, GloVe."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from augment.common.errors import ResourceError
+from robustflow.errors import ResourceError
 
 
 def load_glove(vocab_size: int, user: str) -> tuple[list[str], np.ndarray]:

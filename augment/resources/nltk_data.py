@@ -12,8 +12,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from augment.common.atomic import atomic_dir
-from augment.common.errors import ResourceError
+from robustflow.atomic import atomic_dir
+from robustflow.errors import ResourceError
 
 DEBIAN_WORDNET = Path("/usr/share/wordnet")
 WORDNET_FILES = ("data.noun", "data.verb", "data.adj", "data.adv", "index.sense")

@@ -9,7 +9,7 @@ languages' WordNets (OMW), which are not installed; other WordNet versions keep 
 
 from __future__ import annotations
 
-from augment.common.errors import ResourceError
+from robustflow.errors import ResourceError
 
 
 def load_wordnet(needed_by: str):

@@ -2,9 +2,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # this checkout's packages, in any job env
-from augment.common.logs import job_logging
-from augment.ingest import run_ingest
-from augment.io.spec import SPLITS, DatasetSpec
+from prepare.ingest import run_ingest
+from prepare.spec import DatasetSpec
+from robustflow.logs import job_logging
+from robustflow.rows import SPLITS
 
 with job_logging(snakemake.log[0]):
     p = snakemake.params.spec

@@ -2,8 +2,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # this checkout's packages, in any job env
-from augment.common.logs import job_logging
-from robust_train.report.build import build_report
+from report.build_report import build_report
+from robustflow.logs import job_logging
 
 with job_logging(snakemake.log[0]):
     build_report(dict(snakemake.params.config), snakemake.params.datasets, snakemake.params.benchmarks,

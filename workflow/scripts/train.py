@@ -2,14 +2,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # this checkout's packages, in any job env
-import torch
-
-from augment.common.logs import job_logging
-from robust_train.job import run_training
+from robust_train.fine_tune import FineTuneSettings, fine_tune
+from robustflow.devices import set_threads
+from robustflow.logs import job_logging
 
 with job_logging(snakemake.log[0]):
-    torch.set_num_threads(snakemake.threads)
-    p = snakemake.params.settings
-    run_training(p["task"], snakemake.wildcards.method, int(snakemake.wildcards.seed), p["settings"], p["model"],
-                 snakemake.input.train, snakemake.input.dev, snakemake.input.test, snakemake.input.report,
-                 snakemake.output.model, snakemake.output.metrics)
+    set_threads(snakemake.threads)
+    w, i = snakemake.wildcards, snakemake.input
+    settings = FineTuneSettings.from_params(w.method, int(w.seed), snakemake.params.settings)
+    fine_tune(settings, i.train, i.dev, i.test, i.report, snakemake.output.model, snakemake.output.metrics)

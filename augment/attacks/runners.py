@@ -1,0 +1,69 @@
+"""Attack rows with one recipe against one trained model: TextAttack's search for classifiers,
+robustflow's label-preserving search for taggers (ner.py). One runner per task."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+
+from augment.attacks.model_wrapper import FastClassifierWrapper
+from augment.attacks.recipes import build_attack
+from augment.attacks.registry import RecipeSettings
+from augment.attacks.results import outcome_record
+from robustflow.models import TrainedModel
+from robustflow.seeds import row_seed, seed_globals
+
+log = logging.getLogger(__name__)
+
+
+def attack_input(row: dict):
+    if row.get("text_pair") is not None:
+        return OrderedDict([("text", row["text"]), ("text_pair", row["text_pair"])])
+    return row["text"]
+
+
+def attack_classifier(rows: list[dict], name: str, recipe: RecipeSettings, trained: TrainedModel, seed: int,
+                      batch_size: int, device: str, pools: dict | None = None, timings: dict | None = None) -> list[dict]:
+    """One outcome record per row. Each row is seeded on its own (recipes with random character edits),
+    so a row's outcome does not depend on the rows attacked before it in this process."""
+    labels = trained.labels
+    wrapper = FastClassifierWrapper(trained.model, trained.tokenizer, trained.max_length, batch_size=batch_size,
+                                    device=device)
+    attack = build_attack(recipe, wrapper, model_batch_size=4 * batch_size)
+    label_ids = {label: i for i, label in enumerate(labels)}
+    records, started = [], time.perf_counter()
+    for n, row in enumerate(rows, 1):
+        if row["label"] not in label_ids:
+            raise ValueError(f"row {row['id']}: label {row['label']!r} is not one the model knows ({labels})")
+        seed_globals(row_seed(seed, "attack", name, row["id"]))
+        result = attack.attack(attack_input(row), label_ids[row["label"]])
+        records.append(outcome_record(row, name, result, labels))
+        if n % 10 == 0 or n == len(rows):
+            done = [r for r in records if r["status"] != "skipped"]
+            log.info("%s: %d/%d attacked, %d successful of %d attempted, %.2f examples/s, %d model forwards",
+                     name, n, len(rows), sum(r["status"] == "success" for r in done), len(done),
+                     n / (time.perf_counter() - started), wrapper.forward_texts)
+    if timings is not None:
+        timings["attack_seconds"] = time.perf_counter() - started
+        timings["forward_texts"] = wrapper.forward_texts
+    return records
+
+
+def attack_tagger(rows: list[dict], name: str, recipe: RecipeSettings, trained: TrainedModel, seed: int,
+                  batch_size: int, device: str, pools: dict | None = None) -> list[dict]:
+    from augment.attacks.ner import NerAttack
+    from augment.attacks.ner_scorer import NerScorer
+
+    scorer = NerScorer(trained.model, trained.tokenizer, trained.max_length, batch_size, device)
+    attack = NerAttack(scorer, name, recipe, seed, pools)
+    records, started = [], time.perf_counter()
+    for n, row in enumerate(rows, 1):
+        records.append(attack.attack(row))
+        if n % 10 == 0 or n == len(rows):
+            log.info("%s: %d/%d attacked, %d successful, %.2f sentences/s", name, n, len(rows),
+                     sum(r["status"] == "success" for r in records), n / (time.perf_counter() - started))
+    return records
+
+
+RUNNERS = {"classification": attack_classifier, "ner": attack_tagger}

@@ -1,0 +1,2 @@
+"""Training sets beyond the clean split (rules/trainsets.smk): clean + merged augmentation rows,
+and clean + successful attacks on training rows."""

@@ -1,0 +1,2 @@
+"""Robustness evaluation of one trained model (rules/evaluate.smk): clean metrics, calibration,
+perturbation suites, attacks and transfer."""

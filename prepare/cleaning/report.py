@@ -1,0 +1,39 @@
+"""The cleaning report as a readable Markdown table (the JSON twin is the machine-readable one)."""
+
+from __future__ import annotations
+
+from robustflow.rows import SPLITS
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: dict) -> str:
+    lines = [f"# Cleaning report: {report['dataset']} ({report['task']})", "",
+             "| split | rows in | dropped | repair events | rows out |", "| --- | ---: | ---: | ---: | ---: |"]
+    for split in SPLITS:
+        s = report["splits"][split]
+        lines.append(f"| {split} | {s['rows_in']} | {s['dropped']} | {s['repair_events']} | {s['rows_out']} |")
+    lines += ["", "## Rules", "", "| rule | action | " + " | ".join(SPLITS) + " |",
+              "| --- | --- | " + " | ".join("---:" for _ in SPLITS) + " |"]
+    for name, rule in report["rules"].items():
+        cells = []
+        for split in SPLITS:
+            c = rule["counts"].get(split, {})
+            parts = [f"{c[k]} {k}" for k in ("dropped", "repaired") if c.get(k)]
+            cells.append(", ".join(parts) or "0")
+        lines.append(f"| {name} | {rule['action']} | " + " | ".join(cells) + " |")
+    lines += ["", "## Labels after cleaning", "", "| split | " + " | ".join(report["labels"]) + " |",
+              "| --- | " + " | ".join("---:" for _ in report["labels"]) + " |"]
+    for split in SPLITS:
+        counts = report["splits"][split]["labels"]
+        lines.append(f"| {split} | " + " | ".join(str(counts.get(l, 0)) for l in report["labels"]) + " |")
+    examples = [(n, e) for n, r in report["rules"].items() for e in r["examples"]]
+    if examples:
+        lines += ["", "## Examples", "", "| rule | split | id | outcome | detail | before | after |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
+        for name, e in examples:
+            lines.append(f"| {name} | {e['split']} | {e['id']} | {e['outcome']} | {_cell(e['detail'])} | "
+                         f"{_cell(e['before'])} | {_cell(e.get('after', ''))} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,2 @@
+"""The robustness report (rules/report.smk): summary.json (every figure), plots, and a
+self-contained HTML page."""

@@ -1,0 +1,35 @@
+"""The report job: summary.json, the plots, the HTML page."""
+
+from __future__ import annotations
+
+import logging
+
+from report.html import render
+from report.plots import make_plots
+from report.summary import build_summary
+from robustflow.atomic import write_json, write_text
+
+log = logging.getLogger(__name__)
+
+CAPTIONS = {
+    "clean vs under attack": "Clean test metric and the metric on the attacked test slice after each recipe, per variant.",
+    "degradation vs noise rate": "Metric on the perturbation suites of one type at increasing rates (0 = clean test).",
+    "attack success per recipe": "Share of correctly predicted examples whose prediction the attack flipped.",
+    "F1 per entity type": "Clean test F1 per entity type (seqeval, strict IOB2).",
+    "calibration": "Expected calibration error on the clean test split (10 equal-width bins by default).",
+    "compute cost per stage": "Job time from Snakemake's benchmark files, summed per stage.",
+}
+
+
+def caption_for(name: str) -> str:
+    return CAPTIONS.get(name.split(": ", 1)[-1], name)
+
+
+def build_report(config: dict, datasets: dict, benchmarks: list[str], out_html: str, out_summary: str,
+                 plots_dir: str) -> dict:
+    summary = build_summary(config, datasets, benchmarks)
+    plots = make_plots(summary, plots_dir)
+    write_json(out_summary, summary)
+    write_text(out_html, render(summary, plots, {n: caption_for(n) for n in plots}))
+    log.info("report: %d dataset(s), %d plots, %d benchmarked jobs", len(datasets), len(plots), len(summary["compute"]))
+    return summary

@@ -1,0 +1,152 @@
+"""The report's figures as PNG files (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import matplotlib
+
+from robustflow.tasks import Task, task_for
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    # bbox "tight" keeps legends placed outside the axes inside the image
+    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})  # no timestamp/version: same figures, same bytes
+    plt.close(fig)
+    return path
+
+
+def _bars(ax, groups: list[str], series: dict[str, list], errors: dict[str, list] | None = None) -> None:
+    width = 0.8 / max(len(series), 1)
+    for k, (name, values) in enumerate(series.items()):
+        xs = [i + k * width - 0.4 + width / 2 for i in range(len(groups))]
+        vals = [v if v is not None else 0 for v in values]
+        err = [e or 0 for e in errors[name]] if errors else None
+        ax.bar(xs, vals, width, label=name, yerr=err, capsize=3 if err else 0)
+    ax.set_xticks(range(len(groups)), groups, rotation=20, ha="right")
+    # outside the axes: bars reach 1.0 (success rates, F1) and a legend inside would hide them
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+
+
+def clean_vs_attack(dataset: str, task: Task, variants: dict, out: Path) -> Path | None:
+    recipes = sorted({a for v in variants.values() for a in v["attacks"]})
+    if not recipes:
+        return None
+    names = list(variants)
+    series = {"clean": [variants[n]["clean"]["mean"] for n in names]}
+    errors = {"clean": [variants[n]["clean"]["std"] for n in names]}
+    for a in recipes:
+        series[f"under {a}"] = [variants[n]["attacks"][a]["metric_under_attack"]["mean"] for n in names]
+        errors[f"under {a}"] = [variants[n]["attacks"][a]["metric_under_attack"]["std"] for n in names]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    _bars(ax, names, series, errors)
+    ax.set_ylabel(task.metric_name)
+    ax.set_ylim(0, 1)
+    ax.set_title(f"{dataset}: clean vs under attack (mean ± std over seeds)")
+    return _save(fig, out)
+
+
+def noise_curves(dataset: str, task: Task, variants: dict, suites: dict, out: Path) -> Path | None:
+    """Metric against the word-change rate, one line per variant, for suites of one type at several rates."""
+    by_type = defaultdict(list)
+    for name, stats in suites.items():
+        by_type[stats["type"]].append((stats["params"]["word_p"], name))
+    curves = {t: sorted(v) for t, v in by_type.items() if len(v) > 1}
+    if not curves:
+        return None
+    fig, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 3.8), squeeze=False)
+    for ax, (suite_type, points) in zip(axes[0], curves.items()):
+        for vname, v in variants.items():
+            xs = [0.0] + [rate for rate, _ in points]
+            ys = [v["clean"]["mean"]] + [v["suites"][s]["metric"]["mean"] for _, s in points]
+            ax.plot(xs, ys, marker="o", label=vname)
+        ax.set_xlabel(f"{suite_type}: share of words changed (word_p)")
+        ax.set_ylabel(task.metric_name)
+        ax.set_title(f"{dataset}: degradation with noise")
+        ax.legend(fontsize=8)
+    return _save(fig, out)
+
+
+def attack_success(dataset: str, variants: dict, out: Path) -> Path | None:
+    recipes = sorted({a for v in variants.values() for a in v["attacks"]})
+    if not recipes:
+        return None
+    names = list(variants)
+    series = {n: [variants[n]["attacks"][a]["success_rate"]["mean"] for a in recipes] for n in names}
+    errors = {n: [variants[n]["attacks"][a]["success_rate"]["std"] for a in recipes] for n in names}
+    fig, ax = plt.subplots(figsize=(7, 4))
+    _bars(ax, recipes, series, errors)
+    ax.set_ylabel("attack success rate")
+    ax.set_ylim(0, 1)
+    ax.set_title(f"{dataset}: attack success per recipe (lower is more robust)")
+    return _save(fig, out)
+
+
+def per_type_f1(dataset: str, variants: dict, out: Path) -> Path | None:
+    types = sorted({t for v in variants.values() for t in v.get("per_type_f1", {})})
+    if not types:
+        return None
+    names = list(variants)
+    series = {n: [variants[n]["per_type_f1"].get(t, {}).get("mean") for t in types] for n in names}
+    fig, ax = plt.subplots(figsize=(7, 4))
+    _bars(ax, types, series)
+    ax.set_ylabel("test F1 (strict IOB2)")
+    ax.set_ylim(0, 1)
+    ax.set_title(f"{dataset}: F1 per entity type")
+    return _save(fig, out)
+
+
+def calibration(dataset: str, variants: dict, out: Path) -> Path:
+    names = list(variants)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    _bars(ax, names, {"ECE": [variants[n]["ece"]["mean"] for n in names]},
+          {"ECE": [variants[n]["ece"]["std"] for n in names]})
+    ax.set_ylabel("expected calibration error")
+    ax.set_title(f"{dataset}: calibration (lower is better)")
+    return _save(fig, out)
+
+
+def compute(rows: list[dict], out: Path) -> Path | None:
+    if not rows:
+        return None
+    totals = defaultdict(float)
+    for r in rows:
+        totals[r["stage"]] += r["seconds"]
+    stages = sorted(totals, key=totals.get, reverse=True)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.barh(stages, [totals[s] / 60 for s in stages])
+    ax.invert_yaxis()
+    ax.set_xlabel("job time summed over jobs (minutes)")
+    ax.set_title("compute cost per stage")
+    return _save(fig, out)
+
+
+def safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+def make_plots(summary: dict, out_dir: str | Path) -> dict[str, str]:
+    """name -> PNG path for every figure that has data."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    task, made = task_for(summary["task"]), {}
+    for ds, data in summary["datasets"].items():
+        v = data["variants"]
+        figures = {
+            f"{ds}: clean vs under attack": clean_vs_attack(ds, task, v, out_dir / f"{safe(ds)}_clean_vs_attack.png"),
+            f"{ds}: degradation vs noise rate": noise_curves(ds, task, v, data["suites"], out_dir / f"{safe(ds)}_noise.png"),
+            f"{ds}: attack success per recipe": attack_success(ds, v, out_dir / f"{safe(ds)}_attack_success.png"),
+            f"{ds}: F1 per entity type": per_type_f1(ds, v, out_dir / f"{safe(ds)}_per_type_f1.png"),
+            f"{ds}: calibration": calibration(ds, v, out_dir / f"{safe(ds)}_calibration.png"),
+        }
+        made.update({k: str(p) for k, p in figures.items() if p is not None})
+    cost = compute(summary["compute"], out_dir / "compute_cost.png")
+    if cost:
+        made["compute cost per stage"] = str(cost)
+    return made

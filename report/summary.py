@@ -1,0 +1,122 @@
+"""Collect every figure the report shows into one plain dict (written as summary.json)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import platform
+from importlib import metadata
+from pathlib import Path
+
+from report.aggregate import aggregate
+from robustflow.tasks import Task, task_for
+
+PACKAGES = ["robustflow", "torch", "transformers", "textattack", "nlpaug", "snakemake", "seqeval", "pandas", "datasets"]
+
+
+def _load(path) -> dict | None:
+    return json.loads(Path(path).read_text()) if path else None
+
+
+def _jsonl(path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def software_versions() -> dict:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def compute_cost(benchmarks: list[str]) -> list[dict]:
+    """One row per finished job from Snakemake's benchmark files: stage, job, seconds, peak memory."""
+    rows = []
+    for path in benchmarks:
+        p = Path(path)
+        if not p.exists():
+            continue
+        with open(p, encoding="utf-8") as f:
+            record = next(csv.DictReader(f, delimiter="\t"), None)
+        if record is None:
+            continue
+        parts = p.with_suffix("").parts
+        parts = parts[parts.index("benchmarks") + 1:] if "benchmarks" in parts else parts[-2:]
+        rows.append({"stage": parts[0], "job": "/".join(parts[1:]), "seconds": float(record["s"]),
+                     "max_rss_mb": _number(record.get("max_rss"))})
+    return rows
+
+
+def _number(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def cleaning_summary(report: dict) -> dict:
+    dropped = {}
+    for rule, info in report["rules"].items():
+        for split, counts in info["counts"].items():
+            if counts["dropped"] or counts["repaired"]:
+                dropped.setdefault(rule, {})[split] = counts
+    return {"splits": report["splits"], "rules_that_acted": dropped}
+
+
+def augmentation_summary(report: dict | None) -> dict | None:
+    if report is None:
+        return None
+    per = {name: {k: a[k] for k in ("type", "rows_in", "attempted", "produced", "filtered", "mean_edit_distance",
+                                    "mean_changed_token_rate") if k in a} for name, a in report["augmenters"].items()}
+    return {"augmenters": per, "merge": report["merge"]}
+
+
+def example_rows(task: Task, records: list[dict], limit: int) -> list[dict]:
+    out = []
+    for r in records:
+        if r["status"] != "success":
+            continue
+        base = {"id": r["id"], "changed_words": r["changed_words"], "queries": r["queries"],
+                "original_prediction": r["original_prediction"], "perturbed_prediction": r["perturbed_prediction"]}
+        out.append({**base, **task.example_fields(r)})
+        if len(out) == limit:
+            break
+    return out
+
+
+def dataset_summary(task: Task, spec: dict, examples_per_recipe: int = 5) -> dict:
+    runs = []
+    for run in spec["runs"]:
+        evaluation = _load(run["evaluation"])
+        metrics = _load(run["metrics"])
+        runs.append({"trainset": run["trainset"], "method": run["method"], "seed": run["seed"],
+                     "evaluation": evaluation, "train_seconds": metrics.get("train_seconds_this_run"),
+                     "best_epoch": metrics.get("best_epoch"), "dev": metrics.get("dev")})
+    suites = {name: {k: v for k, v in _load(path).items() if k in ("type", "produced", "rows_in", "filtered",
+                                                                    "mean_edit_distance", "mean_changed_token_rate",
+                                                                    "params")}
+              for name, path in spec["suite_stats"].items()}
+    return {
+        "cleaning": cleaning_summary(_load(spec["clean_report"])),
+        "augmentation": augmentation_summary(_load(spec.get("augment_report"))),
+        "adversarial_trainset": _load(spec.get("adversarial_report")),
+        "suites": suites,
+        "variants": aggregate(task, runs),
+        "runs": runs,
+        "examples": {recipe: example_rows(task, _jsonl(path), examples_per_recipe)
+                     for recipe, path in spec["examples"].items()},
+    }
+
+
+def build_summary(config: dict, datasets: dict, benchmarks: list[str]) -> dict:
+    return {
+        "task": config["task"],
+        "datasets": {name: dataset_summary(task_for(config["task"]), spec) for name, spec in datasets.items()},
+        "compute": compute_cost(benchmarks),
+        "software": software_versions(),
+        "config": config,
+    }

@@ -1,0 +1,48 @@
+"""The training job: pick the training rows, train, evaluate on the clean test split, write outputs."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from robust_train.trainer import TrainConfig, train
+from robustflow.atomic import write_json
+from robustflow.rows import read_json, read_rows
+from robustflow.seeds import seeded_sample
+from robustflow.tasks import Task, task_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FineTuneSettings:
+    task: Task
+    model: str  # model.name_or_path
+    max_train_samples: int | None  # a seeded sample of the training set
+    train: TrainConfig
+
+    @classmethod
+    def from_params(cls, method: str, seed: int, params: dict) -> "FineTuneSettings":
+        """``params``: {task, model: the `model` section, settings: `train` without other methods' blocks}."""
+        train_settings, model = params["settings"], params["model"]
+        return cls(task_for(params["task"]), model["name_or_path"], train_settings["max_train_samples"],
+                   TrainConfig.from_settings(train_settings, model, method, seed))
+
+
+def fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_path: str, clean_report_path: str,
+              out_model: str, out_metrics: str) -> dict:
+    task, cfg = settings.task, settings.train
+    labels = task.model_labels(read_json(clean_report_path)["labels"])
+    # A seeded sample, in file order (originals first when the set is augmented: they are what it grows from).
+    rows = seeded_sample(read_rows(train_path), settings.max_train_samples, cfg.seed, "max_train_samples")
+    dev, test = read_rows(dev_path), read_rows(test_path)
+    checkpoint = Path(out_model).parent / "checkpoint"
+    metrics = train(task, rows, dev, labels, settings.model, cfg, out_model, checkpoint, test_rows=test)
+    metrics["labels"] = labels
+    write_json(out_metrics, metrics)
+    shutil.rmtree(checkpoint, ignore_errors=True)  # the finished model is saved; resume state is no longer needed
+    log.info("%s seed %d: dev %s test %s", cfg.adversarial.method, cfg.seed, metrics["history"][-1],
+             {k: v for k, v in metrics["test"].items() if k != "per_type"})
+    return metrics

