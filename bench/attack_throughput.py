@@ -34,6 +34,7 @@ CLASSIFICATION = task_for("classification")
 def textattack_reference(rows, settings, model_dir, threads, stock_length):
     import torch
 
+    from augment.attacks.constraints import swap_check, textattack_constraints
     from augment.attacks.recipes import BUILDERS
     from augment.attacks.textattack_env import import_textattack
 
@@ -45,6 +46,7 @@ def textattack_reference(rows, settings, model_dir, threads, stock_length):
         tokenizer.model_max_length = stock_length
     wrapper = textattack.models.wrappers.HuggingFaceModelWrapper(model.eval(), tokenizer)
     transformation, constraints, search = BUILDERS[settings.type](settings)
+    constraints += textattack_constraints(swap_check(settings))  # the same validity constraints as ours
     budget = settings.query_budget or float("inf")
     goal = textattack.goal_functions.UntargetedClassification(wrapper, query_budget=budget)
     attack = textattack.Attack(goal, constraints, transformation, search)
@@ -106,7 +108,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = read_rows(args.data)[: args.examples]
     settings = RecipeSettings.from_config({"type": args.recipe, "query_budget": args.query_budget,
-                                           "max_perturbed_ratio": None})
+                                           "max_perturbed_ratio": None, "sentence_encoder": "minilm"})
     n = len(rows)
     print(f"{args.recipe}, {n} examples from {args.data}, model {args.model}, {args.cores} cores")
 

@@ -26,6 +26,8 @@ def aggregate_variant(task: Task, runs: list[dict]) -> dict:
         "trainset": runs[0]["trainset"], "method": runs[0]["method"], "seeds": [r["seed"] for r in runs],
         "clean": mean_std(r["evaluation"]["headline"] for r in runs),
         "ece": mean_std(r["evaluation"]["calibration"]["ece"] for r in runs),
+        "ece_scaled": mean_std(r["evaluation"]["calibration_scaled"]["ece"] for r in runs),
+        "temperature": mean_std(r["evaluation"]["calibration_scaled"]["temperature"] for r in runs),
         "suites": {s: {"metric": mean_std(r["evaluation"]["suites"][s]["metric"] for r in runs),
                        "drop": mean_std(r["evaluation"]["suites"][s]["drop"] for r in runs),
                        "n": first["suites"][s]["n"]} for s in first["suites"]},

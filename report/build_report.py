@@ -12,11 +12,14 @@ from robustflow.atomic import write_json, write_text
 log = logging.getLogger(__name__)
 
 CAPTIONS = {
-    "clean vs under attack": "Clean test metric and the metric on the attacked test slice after each recipe, per variant.",
+    "clean vs under attack": "Clean test metric and the metric on the attacked test rows after each recipe, per "
+                             "variant, with bootstrap intervals.",
     "degradation vs noise rate": "Metric on the perturbation suites of one type at increasing rates (0 = clean test).",
     "attack success per recipe": "Share of correctly predicted examples whose prediction the attack flipped.",
     "F1 per entity type": "Clean test F1 per entity type (seqeval, strict IOB2).",
-    "calibration": "Expected calibration error on the clean test split (10 equal-width bins by default).",
+    "calibration": "Expected calibration error on the clean test split before and after temperature scaling, with "
+                   "bootstrap intervals.",
+    "reliability": "Accuracy against confidence per bin before (dashed) and after (solid) temperature scaling.",
     "compute cost per stage": "Job time from Snakemake's benchmark files, summed per stage.",
 }
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
-import html
 from collections import defaultdict
 from pathlib import Path
 
 import yaml
 
+from report.tables import (Evidence, attacks_table, calibration_table, esc, findings_html, overview_table, pct,
+                           suites_table, table)
 from robustflow.tasks import Task, task_for
 
 CSS = """
@@ -24,75 +25,6 @@ mark.old{background:#fde2e1;text-decoration:line-through} mark.new{background:#d
 pre{background:#f6f8fa;padding:.8rem;overflow:auto;font-size:.8rem;max-height:28rem}
 .scroll{overflow-x:auto} .example{margin:.5rem 0 .9rem;padding:.5rem .7rem;border-left:3px solid #9aa4b5;background:#fafbfc;font-size:.9rem}
 """
-
-
-def pct(x, signed: bool = False) -> str:
-    if x is None:
-        return "–"
-    return f"{x * 100:+.1f}" if signed else f"{x * 100:.1f}"
-
-
-def ms(stat: dict) -> str:
-    if stat["mean"] is None:
-        return "–"
-    return pct(stat["mean"]) + (f" ± {stat['std'] * 100:.1f}" if stat["n"] > 1 else "")
-
-
-def delta(x) -> str:
-    if x is None:
-        return ""
-    cls = "pos" if x > 0.0005 else "neg" if x < -0.0005 else "muted"
-    return f' <span class="{cls}">({pct(x, signed=True)})</span>'
-
-
-def esc(x) -> str:
-    return html.escape(str(x))
-
-
-def table(headers: list[str], rows: list[list[str]], left: int = 1) -> str:
-    head = "".join(f'<th class="{"l" if i < left else ""}">{h}</th>' for i, h in enumerate(headers))
-    body = "".join("<tr>" + "".join(f'<td class="{"l" if i < left else ""}">{c}</td>' for i, c in enumerate(r)) + "</tr>"
-                   for r in rows)
-    return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
-
-
-def overview_table(task: Task, variants: dict) -> str:
-    any_v = next(iter(variants.values()))
-    attacks, transfer = list(any_v["attacks"]), list(any_v["transfer"])
-    headers = ["variant (trainset/method)", "seeds", f"clean {task.metric_name}", "ECE"]
-    headers += [f"under {esc(a)}" for a in attacks] + [f"transfer {esc(a)}" for a in transfer]
-    rows = []
-    for name, v in variants.items():
-        d = v.get("delta_vs_baseline", {})
-        row = [esc(name), esc(", ".join(map(str, v["seeds"]))), ms(v["clean"]) + delta(d.get("clean")), ms(v["ece"])]
-        row += [ms(v["attacks"][a]["metric_under_attack"]) + delta(d.get("attacks", {}).get(a)) for a in attacks]
-        row += [ms(v["transfer"][a]) for a in transfer]
-        rows.append(row)
-    return table(headers, rows)
-
-
-def suites_table(variants: dict, order: list[str]) -> str:
-    any_v = next(iter(variants.values()))
-    suites = [s for s in order if s in any_v["suites"]] + [s for s in any_v["suites"] if s not in order]
-    headers = ["variant"] + [f"{esc(s)}<br><span class='muted'>n={any_v['suites'][s]['n']}</span>" for s in suites]
-    rows = []
-    for name, v in variants.items():
-        d = v.get("delta_vs_baseline", {}).get("suites", {})
-        rows.append([esc(name)] + [ms(v["suites"][s]["metric"]) + delta(d.get(s)) +
-                                   f"<br><span class='muted'>drop {pct(v['suites'][s]['drop']['mean'])}</span>"
-                                   for s in suites])
-    return table(headers, rows)
-
-
-def attacks_table(variants: dict) -> str:
-    rows = []
-    for name, v in variants.items():
-        for recipe, a in v["attacks"].items():
-            rows.append([esc(name), esc(recipe), ms(a["clean_metric"]), ms(a["metric_under_attack"]), ms(a["success_rate"]),
-                         ms(a["mean_perturbed_ratio"]),
-                         "–" if a["mean_queries"]["mean"] is None else f"{a['mean_queries']['mean']:.0f}"])
-    return table(["variant", "recipe", "clean on slice", "under attack", "success rate", "words changed %",
-                  "queries / example"], rows, left=2)
 
 
 def highlight(words: list[str], changed: set[int], cls: str) -> str:
@@ -143,6 +75,28 @@ def augmentation_html(aug: dict | None, adversarial: dict | None) -> str:
     return "".join(parts) or "<p class='muted'>no augmentation configured</p>"
 
 
+def online_html(runs: list[dict]) -> str:
+    """What online adversarial training added and cost, against the plain training of the same method."""
+    plain = {(r["method"], r["seed"]): r["train_seconds"] for r in runs if r["trainset"] == "clean"}
+    rows = []
+    for r in runs:
+        if not r.get("online"):
+            continue
+        attack = sum(e["seconds"] for e in r["online"])
+        added = ", ".join(f"epoch {e['epoch']}: {e['adversarial_rows']} of {e['attacked']}" for e in r["online"])
+        base = plain.get((r["method"], r["seed"]))
+        ratio = f"{r['train_seconds'] / base:.1f}x" if base and r.get("train_seconds") else "–"
+        rows.append([esc(f"{r['trainset']}/{r['method']}"), str(r["seed"]), esc(added), f"{attack:.0f}",
+                     "–" if r.get("train_seconds") is None else f"{r['train_seconds']:.0f}", ratio])
+    if not rows:
+        return ""
+    return ("<h3>Online adversarial training</h3>"
+            + table(["variant", "seed", "adversarial rows added (of rows attacked)", "attack seconds",
+                     "training seconds", "vs clean training of the method"], rows, left=3)
+            + "<p class='muted'>Before each epoch from <code>train.online.start_epoch</code> the model being trained "
+              "is attacked on a seeded sample of its training rows; the examples that fool it join that epoch.</p>")
+
+
 def compute_html(rows: list[dict]) -> str:
     totals = defaultdict(lambda: [0, 0.0, 0.0])
     for r in rows:
@@ -157,23 +111,30 @@ def compute_html(rows: list[dict]) -> str:
 
 def render(summary: dict, plots: dict[str, str], captions: dict[str, str]) -> str:
     task = task_for(summary["task"])
+    level, alpha = f"{summary['config']['report']['confidence']:.0%}", summary["config"]["report"]["alpha"]
     out = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>robustflow robustness report</title>"
            f"<style>{CSS}</style></head><body><h1>Robustness report</h1>"
            f"<p class='muted'>task: {esc(task.name)} · datasets: {esc(', '.join(summary['datasets']))} · "
-           "figures are means over seeds (± std when several); differences to the baseline (clean/none) in "
-           "percentage points in brackets · every number is in summary.json</p>"]
+           f"figures in % with their {level} bootstrap interval in brackets (over the evaluated rows, and over "
+           "seeds where a variant has several); [±x] after a figure: its difference to the baseline (clean/none) "
+           "in points on the same rows, coloured and starred (*) when real: Holm-adjusted paired test below "
+           f"{alpha} and interval excluding zero · every number is in summary.json</p>"]
     for ds, data in summary["datasets"].items():
-        out.append(f"<h2>{esc(ds)}</h2><h3>Every variant at a glance</h3>")
-        out.append(overview_table(task, data["variants"]))
-        out.append("<p class='muted'>All figures in %. under: metric on the attacked test slice after the attack; "
-                   "transfer: metric on the adversarial examples that fooled the baseline; ECE: expected calibration "
-                   "error on the clean test split.</p><h3>Perturbation suites</h3>")
-        out.append(suites_table(data["variants"], list(summary["config"]["evaluate"]["suites"])))
+        ev = Evidence(data["evidence"])
+        out.append(f"<h2>{esc(ds)}</h2><h3>What the evidence says</h3>" + findings_html(data["evidence"]))
+        out.append("<h3>Every variant at a glance</h3>" + overview_table(task, data["variants"], ev))
+        out.append("<p class='muted'>under: metric on the attacked test rows after the attack (n: rows attacked, the "
+                   "same rows for every model); transfer: metric on the adversarial examples that fooled the "
+                   "baseline.</p><h3>Perturbation suites</h3>")
+        out.append(suites_table(data["variants"], list(summary["config"]["evaluate"]["suites"]), ev))
         out.append("<p class='muted'>Metric on each suite's perturbed test rows; drop: clean metric minus suite metric "
-                   "on the same rows.</p><h3>Attacks</h3>" + attacks_table(data["variants"]))
+                   "on the same rows.</p><h3>Attacks</h3>" + attacks_table(data["variants"], ev))
         out.append("<p class='muted'>success rate: share of correctly predicted examples whose prediction the attack "
                    "flipped (NER: whose entity F1 it lowered); words changed: mean over successful attacks.</p>"
-                   "<h3>Plots</h3>")
+                   "<h3>Calibration</h3>" + calibration_table(data["variants"], ev)
+                   + "<p class='muted'>Expected calibration error on the clean test split, before and after dividing "
+                   "the model's logits by one temperature fitted on the dev split (negative log-likelihood); "
+                   "accuracy does not change.</p><h3>Plots</h3>")
         out += [image(path, captions.get(name, name)) for name, path in plots.items() if name.startswith(f"{ds}:")]
         out.append("<h3>Adversarial examples against the baseline</h3>")
         for recipe, examples in data["examples"].items():
@@ -181,7 +142,7 @@ def render(summary: dict, plots: dict[str, str], captions: dict[str, str]) -> st
                                                      or "<p class='muted'>no successful attack</p>"))
         out.append("<h3>Cleaning</h3>" + cleaning_html(data["cleaning"]))
         out.append("<h3>Augmentation and adversarial training data</h3>"
-                   + augmentation_html(data["augmentation"], data["adversarial_trainset"]))
+                   + augmentation_html(data["augmentation"], data["adversarial_trainset"]) + online_html(data["runs"]))
     out.append("<h2>Compute cost</h2>" + compute_html(summary["compute"]))
     out += [image(path, captions.get(name, name)) for name, path in plots.items() if ":" not in name]
     versions = table(["package", "version"], [[esc(k), esc(v)] for k, v in summary["software"].items()])

@@ -23,32 +23,44 @@ def _save(fig, path: Path) -> Path:
 
 
 def _bars(ax, groups: list[str], series: dict[str, list], errors: dict[str, list] | None = None) -> None:
+    """Grouped bars; ``errors``: per series, one (low, high) interval per group (None: no bar)."""
     width = 0.8 / max(len(series), 1)
     for k, (name, values) in enumerate(series.items()):
         xs = [i + k * width - 0.4 + width / 2 for i in range(len(groups))]
         vals = [v if v is not None else 0 for v in values]
-        err = [e or 0 for e in errors[name]] if errors else None
+        err = None
+        if errors:
+            bounds = [e if e and e[0] is not None else (v, v) for v, e in zip(vals, errors[name])]
+            err = [[max(v - lo, 0) for v, (lo, _) in zip(vals, bounds)], [max(hi - v, 0) for v, (_, hi) in zip(vals, bounds)]]
         ax.bar(xs, vals, width, label=name, yerr=err, capsize=3 if err else 0)
     ax.set_xticks(range(len(groups)), groups, rotation=20, ha="right")
     # outside the axes: bars reach 1.0 (success rates, F1) and a legend inside would hide them
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
-def clean_vs_attack(dataset: str, task: Task, variants: dict, out: Path) -> Path | None:
+def _interval(intervals: dict, variant: str, figure: str) -> tuple:
+    stat = intervals[variant].get(figure)
+    return (stat["low"], stat["high"]) if stat else (None, None)
+
+
+def _figure_bars(intervals: dict, names: list[str], figures: dict[str, str]) -> tuple[dict, dict]:
+    """series label -> values and intervals of ``figures`` (label -> figure) for every variant."""
+    series = {label: [intervals[n][f]["value"] for n in names] for label, f in figures.items()}
+    errors = {label: [_interval(intervals, n, f) for n in names] for label, f in figures.items()}
+    return series, errors
+
+
+def clean_vs_attack(dataset: str, task: Task, variants: dict, intervals: dict, out: Path) -> Path | None:
     recipes = sorted({a for v in variants.values() for a in v["attacks"]})
     if not recipes:
         return None
     names = list(variants)
-    series = {"clean": [variants[n]["clean"]["mean"] for n in names]}
-    errors = {"clean": [variants[n]["clean"]["std"] for n in names]}
-    for a in recipes:
-        series[f"under {a}"] = [variants[n]["attacks"][a]["metric_under_attack"]["mean"] for n in names]
-        errors[f"under {a}"] = [variants[n]["attacks"][a]["metric_under_attack"]["std"] for n in names]
+    series, errors = _figure_bars(intervals, names, {"clean": "clean", **{f"under {a}": f"under {a}" for a in recipes}})
     fig, ax = plt.subplots(figsize=(7, 4))
     _bars(ax, names, series, errors)
     ax.set_ylabel(task.metric_name)
     ax.set_ylim(0, 1)
-    ax.set_title(f"{dataset}: clean vs under attack (mean ± std over seeds)")
+    ax.set_title(f"{dataset}: clean vs under attack (bootstrap intervals)")
     return _save(fig, out)
 
 
@@ -73,13 +85,13 @@ def noise_curves(dataset: str, task: Task, variants: dict, suites: dict, out: Pa
     return _save(fig, out)
 
 
-def attack_success(dataset: str, variants: dict, out: Path) -> Path | None:
+def attack_success(dataset: str, variants: dict, intervals: dict, out: Path) -> Path | None:
     recipes = sorted({a for v in variants.values() for a in v["attacks"]})
     if not recipes:
         return None
     names = list(variants)
-    series = {n: [variants[n]["attacks"][a]["success_rate"]["mean"] for a in recipes] for n in names}
-    errors = {n: [variants[n]["attacks"][a]["success_rate"]["std"] for a in recipes] for n in names}
+    series = {n: [intervals[n][f"{a}: attack success"]["value"] for a in recipes] for n in names}
+    errors = {n: [_interval(intervals, n, f"{a}: attack success") for a in recipes] for n in names}
     fig, ax = plt.subplots(figsize=(7, 4))
     _bars(ax, recipes, series, errors)
     ax.set_ylabel("attack success rate")
@@ -102,13 +114,37 @@ def per_type_f1(dataset: str, variants: dict, out: Path) -> Path | None:
     return _save(fig, out)
 
 
-def calibration(dataset: str, variants: dict, out: Path) -> Path:
+def calibration(dataset: str, variants: dict, intervals: dict, out: Path) -> Path:
     names = list(variants)
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    _bars(ax, names, {"ECE": [variants[n]["ece"]["mean"] for n in names]},
-          {"ECE": [variants[n]["ece"]["std"] for n in names]})
+    _bars(ax, names, *_figure_bars(intervals, names, {"before": "ECE", "after temperature scaling":
+                                                      "ECE after temperature scaling"}))
     ax.set_ylabel("expected calibration error")
     ax.set_title(f"{dataset}: calibration (lower is better)")
+    return _save(fig, out)
+
+
+def reliability(dataset: str, runs: list[dict], out: Path) -> Path | None:
+    """Accuracy against confidence per bin, before and after temperature scaling, one panel per
+    variant (its first seed): on the diagonal is calibrated."""
+    first = {}
+    for run in runs:
+        first.setdefault(f"{run['trainset']}/{run['method']}", run)
+    if not first:
+        return None
+    fig, axes = plt.subplots(1, len(first), figsize=(3.2 * len(first), 3.3), squeeze=False, sharey=True)
+    for ax, (name, run) in zip(axes[0], first.items()):
+        ev = run["evaluation"]
+        for key, label, style in (("calibration", "before", "--"), ("calibration_scaled", "after", "-")):
+            points = [(b["confidence"], b["accuracy"]) for b in ev[key]["bins"] if b["count"]]
+            ax.plot([c for c, _ in points], [a for _, a in points], style, marker="o", markersize=3,
+                    label=f"{label} (ECE {ev[key]['ece']:.3f})")
+        ax.plot([0, 1], [0, 1], ":", color="grey", linewidth=1)
+        ax.set_title(f"{name} (T={ev['calibration_scaled']['temperature']:.2f})", fontsize=9)
+        ax.set_xlabel("confidence")
+        ax.legend(fontsize=7, loc="upper left")
+    axes[0][0].set_ylabel("accuracy")
+    fig.suptitle(f"{dataset}: reliability before and after temperature scaling", fontsize=10)
     return _save(fig, out)
 
 
@@ -137,13 +173,14 @@ def make_plots(summary: dict, out_dir: str | Path) -> dict[str, str]:
     out_dir.mkdir(parents=True, exist_ok=True)
     task, made = task_for(summary["task"]), {}
     for ds, data in summary["datasets"].items():
-        v = data["variants"]
+        v, intervals = data["variants"], data["evidence"]["intervals"]
         figures = {
-            f"{ds}: clean vs under attack": clean_vs_attack(ds, task, v, out_dir / f"{safe(ds)}_clean_vs_attack.png"),
+            f"{ds}: clean vs under attack": clean_vs_attack(ds, task, v, intervals, out_dir / f"{safe(ds)}_clean_vs_attack.png"),
             f"{ds}: degradation vs noise rate": noise_curves(ds, task, v, data["suites"], out_dir / f"{safe(ds)}_noise.png"),
-            f"{ds}: attack success per recipe": attack_success(ds, v, out_dir / f"{safe(ds)}_attack_success.png"),
+            f"{ds}: attack success per recipe": attack_success(ds, v, intervals, out_dir / f"{safe(ds)}_attack_success.png"),
             f"{ds}: F1 per entity type": per_type_f1(ds, v, out_dir / f"{safe(ds)}_per_type_f1.png"),
-            f"{ds}: calibration": calibration(ds, v, out_dir / f"{safe(ds)}_calibration.png"),
+            f"{ds}: calibration": calibration(ds, v, intervals, out_dir / f"{safe(ds)}_calibration.png"),
+            f"{ds}: reliability": reliability(ds, data["runs"], out_dir / f"{safe(ds)}_reliability.png"),
         }
         made.update({k: str(p) for k, p in figures.items() if p is not None})
     cost = compute(summary["compute"], out_dir / "compute_cost.png")

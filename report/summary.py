@@ -8,7 +8,8 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
-from report.aggregate import aggregate
+from report import statistics
+from report.aggregate import aggregate, variant_key
 from robustflow.tasks import Task, task_for
 
 PACKAGES = ["robustflow", "torch", "transformers", "textattack", "nlpaug", "snakemake", "seqeval", "pandas", "datasets"]
@@ -88,19 +89,34 @@ def example_rows(task: Task, records: list[dict], limit: int) -> list[dict]:
     return out
 
 
-def dataset_summary(task: Task, spec: dict, examples_per_recipe: int = 5) -> dict:
+def evidence(runs: list[dict], settings: dict, seed: int, dataset: str, baseline: str = "clean/none") -> dict:
+    """Intervals per variant and figure, paired comparisons with the baseline, and the real differences."""
+    variants: dict[str, list[dict]] = {}
+    for run in sorted(runs, key=lambda r: r["seed"]):
+        variants.setdefault(variant_key(run), []).append(run)
+    compared = statistics.comparisons(variants, baseline, settings, seed, dataset)
+    return {"baseline": baseline if baseline in variants else None, "settings": settings,
+            "intervals": statistics.variant_statistics(variants, settings, seed, dataset),
+            "comparisons": compared, "findings": statistics.findings(compared, settings, baseline)}
+
+
+def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_per_recipe: int = 5) -> dict:
     runs = []
     for run in spec["runs"]:
         evaluation = _load(run["evaluation"])
         metrics = _load(run["metrics"])
         runs.append({"trainset": run["trainset"], "method": run["method"], "seed": run["seed"],
                      "evaluation": evaluation, "train_seconds": metrics.get("train_seconds_this_run"),
-                     "best_epoch": metrics.get("best_epoch"), "dev": metrics.get("dev")})
+                     "best_epoch": metrics.get("best_epoch"), "dev": metrics.get("dev"), "online": metrics.get("online")})
     suites = {name: {k: v for k, v in _load(path).items() if k in ("type", "produced", "rows_in", "filtered",
                                                                     "mean_edit_distance", "mean_changed_token_rate",
                                                                     "params")}
               for name, path in spec["suite_stats"].items()}
+    found = evidence(runs, config["report"], config["seed"], name)
+    for run in runs:  # the per-row contributions are in the evaluation files; the summary keeps the figures
+        run["evaluation"] = {k: v for k, v in run["evaluation"].items() if k != "rows"}
     return {
+        "evidence": found,
         "cleaning": cleaning_summary(_load(spec["clean_report"])),
         "augmentation": augmentation_summary(_load(spec.get("augment_report"))),
         "adversarial_trainset": _load(spec.get("adversarial_report")),
@@ -115,7 +131,8 @@ def dataset_summary(task: Task, spec: dict, examples_per_recipe: int = 5) -> dic
 def build_summary(config: dict, datasets: dict, benchmarks: list[str]) -> dict:
     return {
         "task": config["task"],
-        "datasets": {name: dataset_summary(task_for(config["task"]), spec) for name, spec in datasets.items()},
+        "datasets": {name: dataset_summary(task_for(config["task"]), spec, name, config)
+                     for name, spec in datasets.items()},
         "compute": compute_cost(benchmarks),
         "software": software_versions(),
         "config": config,

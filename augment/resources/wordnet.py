@@ -9,6 +9,8 @@ languages' WordNets (OMW), which are not installed; other WordNet versions keep 
 
 from __future__ import annotations
 
+import functools
+
 from robustflow.errors import ResourceError
 
 
@@ -33,3 +35,39 @@ def load_wordnet(needed_by: str):
     finally:
         WordNetCorpusReader.map_wn = original
     return wordnet
+
+
+@functools.lru_cache(maxsize=1)
+def _wordnet():
+    return load_wordnet("the antonym check")
+
+
+@functools.lru_cache(maxsize=100_000)
+def antonyms(word: str) -> frozenset[str]:
+    """Lower-cased WordNet antonyms of every sense of ``word`` and of its base forms (morphy): direct
+    antonyms, and for satellite adjectives ("satisfying" in "comforting.s.01") the antonyms of the
+    head adjectives they are similar to ("discomforting"): WordNet's indirect antonyms."""
+    wn = _wordnet()
+    word = word.lower()
+    forms = {word} | {wn.morphy(word, pos) for pos in ("n", "v", "a", "r")} - {None}
+    found = set()
+    for form in forms:
+        for synset in wn.synsets(form):
+            for head in [synset, *synset.similar_tos()]:
+                for lemma in head.lemmas():
+                    found.update(a.name().lower().replace("_", " ") for a in lemma.antonyms())
+    return frozenset(found)
+
+
+NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "non-")
+
+
+def is_antonym_swap(old: str, new: str) -> bool:
+    """Whether ``new`` negates ``old``: a WordNet antonym (any form), or the same word with a negating
+    prefix added or removed ("satisfying" -> "unsatisfying"), which WordNet often leaves out."""
+    wn = _wordnet()
+    old, new = old.lower(), new.lower()
+    if any(new == p + old or old == p + new for p in NEGATING_PREFIXES):
+        return True
+    candidates = {new} | {wn.morphy(new, pos) for pos in ("n", "v", "a", "r")} - {None}
+    return bool(candidates & antonyms(old))

@@ -88,9 +88,35 @@ def attack_problems(config: dict) -> list[str]:
                                 f"(configured: {', '.join(sorted(recipes)) or 'none'})")
         if names is None:
             attack[part]["recipes"] = list(recipes)
+    problems += _online_problems(config)
     if "adversarial" in config["train"]["trainsets"] and not attack["generate"]["recipes"]:
         problems.append("`train.trainsets`: 'adversarial' needs at least one recipe in `attack.recipes` "
                         "(and `attack.generate.recipes` not empty)")
+    return problems
+
+
+ONLINE_TYPES = ("deepwordbug", "pwws", "glove_swap")  # augment/attacks/online.py
+
+
+def _online_problems(config: dict) -> list[str]:
+    """`train.online.recipes` name configured recipes of types the online search runs (null fills in
+    those of attack.evaluate that it can run)."""
+    online, recipes = config["train"]["online"], config["attack"]["recipes"]
+    if online["recipes"] is None:
+        online["recipes"] = [r for r in config["attack"]["evaluate"]["recipes"] or []
+                             if recipes[r]["type"] in ONLINE_TYPES]
+        if "online" in config["train"]["trainsets"] and not online["recipes"]:
+            return ["`train.trainsets`: 'online' needs a recipe of type " + ", ".join(ONLINE_TYPES)
+                    + " in `attack.evaluate.recipes` or in `train.online.recipes`"]
+        return []
+    problems = []
+    for name in online["recipes"]:
+        if name not in recipes:
+            problems.append(f"`train.online.recipes`: {name!r} is not a configured recipe "
+                            f"(configured: {', '.join(sorted(recipes)) or 'none'})")
+        elif recipes[name]["type"] not in ONLINE_TYPES:
+            problems.append(f"`train.online.recipes`: {name!r} is a {recipes[name]['type']} recipe; the online search "
+                            f"runs {', '.join(ONLINE_TYPES)}")
     return problems
 
 

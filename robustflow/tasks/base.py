@@ -49,6 +49,7 @@ class Task:
     name: str
     metric_name: str  # what `headline` measures, for tables and plots
     label_field: str  # the row field that holds the gold labels
+    measure: str  # how per-row scores add up to the headline (robustflow.stats.MEASURES)
     content_fields: tuple[str, ...]  # the fields a model reads
     can_stratify: bool  # whether splits can keep label proportions
     fallback_format: str | None  # file format when the extension says nothing (None: an error)
@@ -157,8 +158,13 @@ class Task:
     def encode(self, rows: Sequence[dict], tokenizer, label2id: dict[str, int], max_length: int) -> Encoded:
         raise NotImplementedError
 
+    def word_labels(self, row: dict, word_ids: list, label2id: dict):
+        """The training labels of a row tokenized from its words (``is_split_into_words``)."""
+        raise NotImplementedError
+
     def decode(self, probs, row: dict, word_ids: list | None, id2label: dict) -> tuple:
-        """(prediction, probabilities) of one row from its per-class (NER: per-piece) probabilities."""
+        """(prediction, class distribution) of one row from its per-class (NER: per-piece)
+        probabilities; NER: one distribution per word."""
         raise NotImplementedError
 
     # ---- metrics -----------------------------------------------------------------------------
@@ -172,8 +178,14 @@ class Task:
         """Figures the report shows beside the headline (a number or a name -> number mapping)."""
         raise NotImplementedError
 
-    def confidence_points(self, gold: Sequence, pred: Sequence, probs: Sequence) -> tuple[list[float], list[bool]]:
-        """(confidence, correct) per calibration unit: an example, or a word for NER."""
+    def row_scores(self, gold: Sequence, pred: Sequence) -> list[list[int]]:
+        """Each row's additive contribution to the headline (`measure` turns their sums into it):
+        what bootstrap intervals and paired tests resample."""
+        raise NotImplementedError
+
+    def calibration_units(self, row: dict, pred, dist, label2id: dict) -> list[tuple[list[float], int, bool]]:
+        """(class distribution, gold class id or -1, prediction correct) per calibration unit of a
+        row: the example, or each word for NER."""
         raise NotImplementedError
 
     # ---- attacks -----------------------------------------------------------------------------
@@ -181,8 +193,9 @@ class Task:
         """The perturbed row of a successful attack record, with its gold labels."""
         raise NotImplementedError
 
-    def attack_metrics(self, records: Sequence[dict], summary: dict) -> tuple[float, float]:
-        """(clean metric, metric under attack) on the attacked slice, from the attack's own outputs."""
+    def attack_row_scores(self, records: Sequence[dict]) -> tuple[list, list]:
+        """Per attacked row, its `row_scores` before and after the attack, from the attack's own
+        model outputs (a skipped row: the model was already wrong)."""
         raise NotImplementedError
 
     def example_fields(self, record: dict) -> dict:

@@ -16,6 +16,7 @@ class Classification(Task):
     name = "classification"
     metric_name = "accuracy"
     label_field = "label"
+    measure = "accuracy"
     content_fields = ("text", "text_pair")
     can_stratify = True
     fallback_format = None
@@ -120,6 +121,9 @@ class Classification(Task):
             features.append({k: enc[k][i] for k in enc.keys()} | {"labels": label2id[row["label"]]})
         return Encoded(features)
 
+    def word_labels(self, row: dict, word_ids: list, label2id: dict):
+        return label2id[row["label"]]
+
     def decode(self, probs, row: dict, word_ids: list | None, id2label: dict) -> tuple:
         return id2label[int(probs.argmax())], probs.tolist()
 
@@ -136,15 +140,18 @@ class Classification(Task):
     def secondary_metrics(self, metrics: dict) -> dict:
         return {"macro_f1": metrics["macro_f1"]}
 
-    def confidence_points(self, gold: Sequence, pred: Sequence, probs: Sequence) -> tuple[list[float], list[bool]]:
-        return [max(p) for p in probs], [p == g for g, p in zip(gold, pred)]
+    def row_scores(self, gold: Sequence, pred: Sequence) -> list[list[int]]:
+        return [[int(g == p)] for g, p in zip(gold, pred)]
+
+    def calibration_units(self, row: dict, pred, dist, label2id: dict) -> list[tuple[list[float], int, bool]]:
+        return [(dist, label2id.get(row["label"], -1), pred == row["label"])]
 
     def row_from_attack(self, record: dict) -> dict:
         return {"text": record["perturbed_text"], "label": record["label"]}
 
-    def attack_metrics(self, records: Sequence[dict], summary: dict) -> tuple[float, float]:
-        n = max(len(records), 1)
-        return (summary["success"] + summary["failed"]) / n, summary["failed"] / n
+    def attack_row_scores(self, records: Sequence[dict]) -> tuple[list, list]:
+        clean = [[int(r["status"] in ("success", "failed"))] for r in records]
+        return clean, [[int(r["status"] == "failed")] for r in records]
 
     def example_fields(self, record: dict) -> dict:
         return {"text": record["text"], "perturbed_text": record["perturbed_text"], "label": record["label"]}

@@ -29,6 +29,7 @@ class Ner(Task):
     name = "ner"
     metric_name = "entity F1"
     label_field = "tags"
+    measure = "entity_f1"
     content_fields = ("tokens",)
     can_stratify = False
     fallback_format = "conll"
@@ -136,27 +137,33 @@ class Ner(Task):
         out = Encoded([])
         for i, row in enumerate(rows):
             word_ids = enc.word_ids(i)
-            labels, previous = [], None
-            for w in word_ids:
-                labels.append(IGNORE if w is None or w == previous else label2id[row["tags"][w]])
-                previous = w
+            labels = self.word_labels(row, word_ids, label2id)
             kept = {w for w in word_ids if w is not None}
             out.truncated_words += len(row["tokens"]) - len(kept)
             out.features.append({k: enc[k][i] for k in enc.keys()} | {"labels": labels})
             out.word_ids.append(word_ids)
         return out
 
+    def word_labels(self, row: dict, word_ids: list, label2id: dict):
+        """The first piece of each word carries its tag; the other pieces and specials -100."""
+        labels, previous = [], None
+        for w in word_ids:
+            labels.append(IGNORE if w is None or w == previous else label2id[row["tags"][w]])
+            previous = w
+        return labels
+
     def decode(self, probs, row: dict, word_ids: list | None, id2label: dict) -> tuple:
-        """One tag per word from its first piece; words lost to truncation are O with confidence 1."""
-        tags = ["O"] * len(row["tokens"])
-        confidence = [1.0] * len(tags)
+        """One tag and distribution per word from its first piece; words lost to truncation are O,
+        with all of the probability on O."""
+        o_only = [1.0 if id2label[j] == "O" else 0.0 for j in range(len(id2label))]
+        tags, dists = ["O"] * len(row["tokens"]), [o_only] * len(row["tokens"])
         previous = None
         for piece, w in enumerate(word_ids):
             if w is not None and w != previous:
                 tags[w] = id2label[int(probs[piece].argmax())]
-                confidence[w] = float(probs[piece].max())
+                dists[w] = probs[piece].tolist()
             previous = w
-        return tags, confidence
+        return tags, dists
 
     def metrics(self, gold: Sequence, pred: Sequence) -> dict:
         """Entity-level, strict, IOB2 (strict mode without a scheme silently falls back to conlleval rules)."""
@@ -176,18 +183,29 @@ class Ner(Task):
     def secondary_metrics(self, metrics: dict) -> dict:
         return {"per_type_f1": {t: v["f1-score"] for t, v in metrics["per_type"].items()}}
 
-    def confidence_points(self, gold: Sequence, pred: Sequence, probs: Sequence) -> tuple[list[float], list[bool]]:
-        conf = [c for row in probs for c in row]
-        correct = [p == g for gs, ps in zip(gold, pred) for g, p in zip(gs, ps)]
-        return conf, correct
+    def row_scores(self, gold: Sequence, pred: Sequence) -> list[list[int]]:
+        """[true positives, false positives, false negatives] per sentence: entities as seqeval
+        finds them in strict IOB2 mode, so their sums give seqeval's micro F1 exactly."""
+        from seqeval.scheme import IOB2, Entities
+
+        def entities(sequences):
+            return [{e.to_tuple()[1:] for e in sentence} for sentence in Entities(list(sequences), IOB2, suffix=False).entities]
+
+        scores = []
+        for g, p in zip(entities(gold), entities(pred)):
+            tp = len(g & p)
+            scores.append([tp, len(p) - tp, len(g) - tp])
+        return scores
+
+    def calibration_units(self, row: dict, pred, dist, label2id: dict) -> list[tuple[list[float], int, bool]]:
+        return [(d, label2id.get(g, -1), p == g) for d, g, p in zip(dist, row["tags"], pred)]
 
     def row_from_attack(self, record: dict) -> dict:
         return {"tokens": record["perturbed_tokens"], "tags": record["perturbed_tags"]}
 
-    def attack_metrics(self, records: Sequence[dict], summary: dict) -> tuple[float, float]:
-        clean = self.metrics([r["tags"] for r in records], [r["original_prediction"] for r in records])["f1"]
-        attacked = self.metrics([r["perturbed_tags"] for r in records], [r["perturbed_prediction"] for r in records])["f1"]
-        return clean, attacked
+    def attack_row_scores(self, records: Sequence[dict]) -> tuple[list, list]:
+        clean = self.row_scores([r["tags"] for r in records], [r["original_prediction"] for r in records])
+        return clean, self.row_scores([r["perturbed_tags"] for r in records], [r["perturbed_prediction"] for r in records])
 
     def example_fields(self, record: dict) -> dict:
         return {"tokens": record["tokens"], "perturbed_tokens": record["perturbed_tokens"], "tags": record["tags"],

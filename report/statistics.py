@@ -1,0 +1,94 @@
+"""Intervals for every figure of the report and paired tests of every variant against the baseline.
+
+Each evaluation keeps, for each figure, every row's contribution to it (evaluation/evaluate_model.py).
+Here they are resampled: a percentile bootstrap interval per figure and variant (over rows, and over
+seeds where a variant has several), and for each variant against the baseline, on the same rows,
+the difference with its interval and a p-value (exact McNemar for one model's accuracy against
+another's, the paired bootstrap otherwise), Holm-adjusted over all of a dataset's comparisons.
+"""
+
+from __future__ import annotations
+
+from robustflow import stats
+
+LOWER_IS_BETTER = {"ECE", "ECE after temperature scaling", "attack success"}
+
+
+def figures(evaluation: dict) -> dict[str, dict]:
+    """label -> {measure, ids, rows} for every figure of one evaluation, in report order."""
+    rows = evaluation["rows"]
+    out = {"clean": rows["clean"], "ECE": rows["ece"], "ECE after temperature scaling": rows["ece_scaled"]}
+    for name, suite in rows["suites"].items():
+        out[f"suite {name}"] = suite["metric"]
+    for name, attack in rows["attacks"].items():
+        out[f"under {name}"] = attack["metric_under_attack"]
+        out[f"{name}: clean on the attacked rows"] = attack["clean_metric"]
+        out[f"{name}: attack success"] = attack["success_rate"]
+    for name, transfer in rows["transfer"].items():
+        out[f"transfer {name}"] = transfer
+    return out
+
+
+COMPARED = ("clean", "ECE", "suite ", "under ", "transfer ")  # figures whose difference to the baseline is tested
+
+
+def _runs(variant_runs: list[dict], label: str) -> tuple[str, list, list]:
+    figs = [figures(r["evaluation"])[label] for r in variant_runs]
+    ids = figs[0]["ids"]
+    if any(f["ids"] != ids for f in figs):
+        raise ValueError(f"{label}: the seeds of one variant were evaluated on different rows")
+    return figs[0]["measure"], ids, [f["rows"] for f in figs]
+
+
+def variant_statistics(variants: dict[str, list[dict]], settings: dict, *seed: object) -> dict:
+    """variant -> label -> {value, low, high, n}."""
+    out = {}
+    for name, runs in variants.items():
+        out[name] = {}
+        for label in figures(runs[0]["evaluation"]):
+            measure, _, rows = _runs(runs, label)
+            out[name][label] = stats.bootstrap_ci(measure, rows, settings["bootstrap"], settings["confidence"],
+                                                  *seed, name, label)
+    return out
+
+
+def comparisons(variants: dict[str, list[dict]], baseline: str, settings: dict, *seed: object) -> list[dict]:
+    """Every compared figure of every variant against the baseline on the same rows, Holm-adjusted."""
+    if baseline not in variants:
+        return []
+    out = []
+    for name, runs in variants.items():
+        if name == baseline:
+            continue
+        for label in figures(runs[0]["evaluation"]):
+            if not label.startswith(COMPARED):
+                continue
+            measure, ids, rows = _runs(runs, label)
+            _, base_ids, base_rows = _runs(variants[baseline], label)
+            if ids != base_ids:
+                raise ValueError(f"{label}: {name} and the baseline were evaluated on different rows")
+            test = stats.paired_difference(measure, rows, base_rows, settings["bootstrap"], settings["confidence"],
+                                           *seed, name, label)
+            out.append({"variant": name, "figure": label, **test,
+                        "higher_is_better": label not in LOWER_IS_BETTER})
+    adjusted = stats.holm([c["p"] for c in out])
+    for c, p in zip(out, adjusted):
+        excludes_zero = c["low"] is not None and (c["low"] > 0 or c["high"] < 0)
+        c["p_adjusted"] = p
+        c["real"] = bool(p < settings["alpha"] and excludes_zero)
+    return out
+
+
+def findings(comparisons_: list[dict], settings: dict, baseline: str) -> list[str]:
+    """The real differences (adjusted p below alpha, interval excluding zero) in plain words."""
+    lines = []
+    for c in comparisons_:
+        if not c["real"]:
+            continue
+        better = (c["difference"] > 0) == c["higher_is_better"]
+        lines.append(
+            f"{c['variant']} is {'better' if better else 'worse'} than the baseline ({baseline}) on "
+            f"{c['figure']}: {c['difference'] * 100:+.1f} points (95% interval {c['low'] * 100:+.1f} to "
+            f"{c['high'] * 100:+.1f}, n={c['n']}; {c['test']}, Holm-adjusted p={c['p_adjusted']:.2g})"
+            .replace("95%", f"{settings['confidence']:.0%}"))
+    return lines

@@ -1,0 +1,120 @@
+"""The report's tables: every figure with its interval, and its difference to the baseline marked
+when the paired test says it is real (report/statistics.py)."""
+
+from __future__ import annotations
+
+import html
+
+from robustflow.tasks import Task
+
+
+def esc(x) -> str:
+    return html.escape(str(x))
+
+
+def pct(x, signed: bool = False) -> str:
+    if x is None:
+        return "–"
+    return f"{x * 100:+.1f}" if signed else f"{x * 100:.1f}"
+
+
+def table(headers: list[str], rows: list[list[str]], left: int = 1) -> str:
+    head = "".join(f'<th class="{"l" if i < left else ""}">{h}</th>' for i, h in enumerate(headers))
+    body = "".join("<tr>" + "".join(f'<td class="{"l" if i < left else ""}">{c}</td>' for i, c in enumerate(r)) + "</tr>"
+                   for r in rows)
+    return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+
+
+def interval(stat: dict | None) -> str:
+    """`74.5 (71.4–77.5)`: the figure and its interval, in %."""
+    if not stat or stat["value"] is None:
+        return "–"
+    if stat["low"] is None:
+        return pct(stat["value"])
+    return f"{pct(stat['value'])} <span class='muted'>({pct(stat['low'])}–{pct(stat['high'])})</span>"
+
+
+def difference(comparison: dict | None) -> str:
+    """The difference to the baseline in points: coloured and starred when real, grey otherwise."""
+    if comparison is None or comparison["difference"] is None:
+        return ""
+    if not comparison["real"]:
+        return f" <span class='muted'>[{pct(comparison['difference'], signed=True)}]</span>"
+    better = (comparison["difference"] > 0) == comparison["higher_is_better"]
+    return f" <span class='{'pos' if better else 'neg'}'>[{pct(comparison['difference'], signed=True)}*]</span>"
+
+
+class Evidence:
+    """Look-ups into one dataset's intervals and comparisons."""
+
+    def __init__(self, evidence: dict):
+        self.intervals = evidence["intervals"]
+        self.compared = {(c["variant"], c["figure"]): c for c in evidence["comparisons"]}
+
+    def cell(self, variant: str, figure: str) -> str:
+        return interval(self.intervals[variant].get(figure)) + difference(self.compared.get((variant, figure)))
+
+    def n(self, figure: str) -> str:
+        stat = next(iter(self.intervals.values())).get(figure)
+        return "" if stat is None else f"<br><span class='muted'>n={stat['n']}</span>"
+
+
+def overview_table(task: Task, variants: dict, ev: Evidence) -> str:
+    any_v = next(iter(variants.values()))
+    attacks, transfer = list(any_v["attacks"]), list(any_v["transfer"])
+    figures = ["clean", *(f"under {a}" for a in attacks), *(f"transfer {a}" for a in transfer)]
+    headers = ["variant (trainset/method)", "seeds", f"clean {task.metric_name}{ev.n('clean')}"]
+    headers += [f"under {esc(a)}{ev.n(f'under {a}')}" for a in attacks]
+    headers += [f"transfer {esc(a)}{ev.n(f'transfer {a}')}" for a in transfer]
+    rows = [[esc(name), esc(", ".join(map(str, v["seeds"])))] + [ev.cell(name, f) for f in figures]
+            for name, v in variants.items()]
+    return table(headers, rows, left=2)
+
+
+def suites_table(variants: dict, order: list[str], ev: Evidence) -> str:
+    any_v = next(iter(variants.values()))
+    suites = [s for s in order if s in any_v["suites"]] + [s for s in any_v["suites"] if s not in order]
+    headers = ["variant"] + [f"{esc(s)}{ev.n(f'suite {s}')}" for s in suites]
+    rows = [[esc(name)] + [ev.cell(name, f"suite {s}") + f"<br><span class='muted'>drop "
+                           f"{pct(v['suites'][s]['drop']['mean'])}</span>" for s in suites]
+            for name, v in variants.items()]
+    return table(headers, rows)
+
+
+def attacks_table(variants: dict, ev: Evidence) -> str:
+    rows = []
+    for name, v in variants.items():
+        for recipe, a in v["attacks"].items():
+            rows.append([esc(name), esc(recipe), str(ev.intervals[name][f"under {recipe}"]["n"]),
+                         ev.cell(name, f"{recipe}: clean on the attacked rows"), ev.cell(name, f"under {recipe}"),
+                         ev.cell(name, f"{recipe}: attack success"), pct(a["mean_perturbed_ratio"]["mean"]),
+                         "–" if a["mean_queries"]["mean"] is None else f"{a['mean_queries']['mean']:.0f}"])
+    return table(["variant", "recipe", "rows attacked", "clean on those rows", "under attack", "success rate",
+                  "words changed %", "queries / example"], rows, left=2)
+
+
+def calibration_table(variants: dict, ev: Evidence) -> str:
+    rows = [[esc(name), ev.cell(name, "ECE"), f"{v['temperature']['mean']:.2f}",
+             ev.cell(name, "ECE after temperature scaling")] for name, v in variants.items()]
+    return table(["variant", f"ECE{ev.n('ECE')}", "temperature (fitted on dev)", "ECE after scaling"], rows)
+
+
+def findings_html(evidence: dict) -> str:
+    compared = evidence["comparisons"]
+    if evidence["baseline"] is None:
+        return "<p class='muted'>No baseline (clean/none) in this experiment: nothing is compared.</p>"
+    level = f"{evidence['settings']['confidence']:.0%}"
+    if evidence["findings"]:
+        items = "".join(f"<li>{esc(line)}</li>" for line in evidence["findings"])
+        out = f"<ul>{items}</ul>"
+    else:
+        out = (f"<p>No variant differs from the baseline on any figure: no difference's {level} interval "
+               f"excludes zero with a Holm-adjusted p-value below {evidence['settings']['alpha']} "
+               f"({len(compared)} comparisons).</p>")
+    rows = [[esc(c["variant"]), esc(c["figure"]), pct(c["difference"], signed=True),
+             "–" if c["low"] is None else f"{pct(c['low'], True)} to {pct(c['high'], True)}", str(c["n"]),
+             esc(c["test"]), f"{c['p']:.3g}", f"{c['p_adjusted']:.3g}", "yes" if c["real"] else ""]
+            for c in compared]
+    return out + ("<details><summary>every comparison with the baseline</summary>"
+                  + table(["variant", "figure", "difference (points)", f"{level} interval", "rows", "test", "p",
+                           "Holm-adjusted p", "real"], rows, left=2) + "</details>")
