@@ -188,6 +188,12 @@ def baseline_first(wildcards):
     return 10 if is_baseline else 0
 
 
+def train_priority(wildcards):
+    """The baseline first (above); then online adversarial training, the longest job (attacks
+    between epochs): started early on a few cores, it does not become the run's tail."""
+    return max(baseline_first(wildcards), 5 * (wildcards.trainset == "online"))
+
+
 def model_dir(wildcards):
     w = wildcards
     return f"results/train/{w.dataset}/{w.trainset}/{w.method}/seed{w.seed}/model"

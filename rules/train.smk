@@ -14,7 +14,7 @@ rule train:
         "logs/train/{dataset}/{trainset}/{method}/seed{seed}.log",
     benchmark:
         "benchmarks/train/{dataset}/{trainset}/{method}/seed{seed}.tsv"
-    priority: baseline_first
+    priority: train_priority
     conda:
         ENV
     threads: TRAIN["threads"]
