@@ -125,7 +125,7 @@ def render(summary: dict, plots: dict[str, str], captions: dict[str, str]) -> st
         out.append("<h3>Every variant at a glance</h3>" + overview_table(task, data["variants"], ev))
         out.append("<p class='muted'>under: metric on the attacked test rows after the attack (n: rows attacked, the "
                    "same rows for every model); transfer: metric on the adversarial examples that fooled the "
-                   "baseline.</p><h3>Perturbation suites</h3>")
+                   "baseline (0 for the baseline by construction, so not tested against it).</p><h3>Perturbation suites</h3>")
         out.append(suites_table(data["variants"], list(summary["config"]["evaluate"]["suites"]), ev))
         out.append("<p class='muted'>Metric on each suite's perturbed test rows; drop: clean metric minus suite metric "
                    "on the same rows.</p><h3>Attacks</h3>" + attacks_table(data["variants"], ev))

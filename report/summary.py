@@ -97,7 +97,8 @@ def evidence(runs: list[dict], settings: dict, seed: int, dataset: str, baseline
     compared = statistics.comparisons(variants, baseline, settings, seed, dataset)
     return {"baseline": baseline if baseline in variants else None, "settings": settings,
             "intervals": statistics.variant_statistics(variants, settings, seed, dataset),
-            "comparisons": compared, "findings": statistics.findings(compared, settings, baseline)}
+            "comparisons": compared, "findings": statistics.findings(compared, settings, baseline),
+            "not_established": statistics.not_established(compared, settings, baseline)}
 
 
 def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_per_recipe: int = 5) -> dict:

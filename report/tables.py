@@ -111,6 +111,11 @@ def findings_html(evidence: dict) -> str:
         out = (f"<p>No variant differs from the baseline on any figure: no difference's {level} interval "
                f"excludes zero with a Holm-adjusted p-value below {evidence['settings']['alpha']} "
                f"({len(compared)} comparisons).</p>")
+    if evidence.get("not_established"):
+        items = "".join(f"<li>{esc(line)}</li>" for line in evidence["not_established"])
+        out += (f"<p>Not established: the interval excludes zero and p is below {evidence['settings']['alpha']}, "
+                f"but not after correcting for the {len(compared)} comparisons (a larger attacked slice "
+                f"would tell):</p><ul>{items}</ul>")
     rows = [[esc(c["variant"]), esc(c["figure"]), pct(c["difference"], signed=True),
              "–" if c["low"] is None else f"{pct(c['low'], True)} to {pct(c['high'], True)}", str(c["n"]),
              esc(c["test"]), f"{c['p']:.3g}", f"{c['p_adjusted']:.3g}", "yes" if c["real"] else ""]

@@ -184,3 +184,41 @@ def test_temperature_scaling_recovers_an_overconfident_model():
     def ece(dists):
         return expected_calibration_error([float(max(d)) for d in dists], [int(np.argmax(d)) == g for d, g in zip(dists, gold)], 10)["ece"]
     assert ece([scaled(d, t) for d in over]) < ece(over) / 3
+
+
+def _comparison(figure, difference, low, high, p):
+    return {"variant": "online/none", "figure": figure, "difference": difference, "low": low, "high": high,
+            "n": 200, "test": "McNemar exact", "p": p, "higher_is_better": True}
+
+
+def test_findings_separate_real_differences_from_those_the_correction_removes():
+    from report.statistics import findings, not_established
+    from robustflow import stats
+    settings = {"alpha": 0.05, "confidence": 0.95}
+    compared = [_comparison("under dwb", 0.095, 0.03, 0.16, 0.0054), _comparison("under glove", 0.2, 0.1, 0.3, 1e-6),
+                _comparison("clean", 0.005, -0.016, 0.025, 0.7)] + [
+        _comparison(f"suite s{i}", 0.0, -0.02, 0.02, 0.9) for i in range(17)]
+    for c, p in zip(compared, stats.holm([c["p"] for c in compared])):
+        c["p_adjusted"] = p
+        c["real"] = p < 0.05 and (c["low"] > 0 or c["high"] < 0)
+    # Holm over 20: 1e-6 x 20 survives; 0.0054 x 19 = 0.10 does not, though its interval excludes zero
+    assert [line.split(":")[0] for line in findings(compared, settings, "clean/none")] == [
+        "online/none is better than the baseline (clean/none) on under glove"]
+    established = not_established(compared, settings, "clean/none")
+    assert len(established) == 1 and "under dwb: +9.5 points (95% interval +3.0 to +16.0" in established[0]
+    assert "Holm-adjusted over 20 comparisons p=0.1" in established[0]
+
+
+def test_transfer_is_shown_but_not_tested_against_the_baseline():
+    from report.statistics import comparisons
+    def evaluation(transfer_rows, clean_rows):
+        ids = [f"r{i}" for i in range(len(clean_rows))]
+        figure = lambda rows: {"measure": "accuracy", "ids": ids[:len(rows)], "rows": rows}
+        return {"evaluation": {"rows": {"clean": figure(clean_rows), "ece": figure(clean_rows),
+                                        "ece_scaled": figure(clean_rows), "suites": {}, "attacks": {},
+                                        "transfer": {"dwb": figure(transfer_rows)}}}}
+    base = evaluation([0.0] * 8, [1.0, 0.0] * 4)
+    other = evaluation([1.0] * 8, [1.0, 1.0, 0.0, 1.0] * 2)
+    settings = {"alpha": 0.05, "confidence": 0.95, "bootstrap": 200}
+    figures = {c["figure"] for c in comparisons({"clean/none": [base], "online/none": [other]}, "clean/none", settings, 1)}
+    assert "clean" in figures and not any(f.startswith("transfer") for f in figures)
