@@ -50,7 +50,7 @@ def online_rows(settings: FineTuneSettings, rows: list[dict]) -> EpochRows | Non
         device = str(next(model.parameters()).device)
         return attack(model, tokenizer, label2id, rows, epoch, cfg.max_length, device)
 
-    return EpochRows(make, settings.online.start_epoch, int(settings.online.ratio * len(rows)), repr(settings.online))
+    return EpochRows(make, settings.online.start_epoch, settings.online.max_rows(len(rows)), repr(settings.online))
 
 
 def fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_path: str, clean_report_path: str,

@@ -118,3 +118,10 @@ def test_the_trainer_adds_each_epochs_rows_from_its_start_epoch(tmp_path):
     assert made == [1, 2] and [s["epoch"] for s in online["online"]] == [1, 2]
     assert plain["steps"] == 3 * 6 and online["steps"] == 6 + 2 * 8  # 24 rows, then 24 + 6 a epoch, batches of 4
     assert "online" not in plain
+
+
+def test_the_schedule_is_sized_by_the_most_rows_an_epoch_can_add():
+    # one example per attacked row and recipe at most, and the ratio's cap
+    assert settings("deepwordbug", max_examples=300).max_rows(3000) == 300
+    assert settings("deepwordbug", "glove_swap", max_examples=300).max_rows(600) == 600
+    assert settings("deepwordbug", "glove_swap", max_examples=300, ratio=0.5).max_rows(600) == 300

@@ -45,6 +45,11 @@ class OnlineSettings:
     max_perturbed_ratio: float  # words changed per example at most: ceil(ratio x words)
     batch_size: int
 
+    def max_rows(self, training_rows: int) -> int:
+        """The most adversarial rows an epoch can add: each attacked row gives at most one example
+        per recipe, and the ratio caps them (sizes the learning-rate schedule)."""
+        return min(int(self.ratio * training_rows), self.max_examples * len(self.recipes))
+
     @classmethod
     def from_config(cls, online: dict, recipes: dict) -> "OnlineSettings":
         """``online``: `train.online`; ``recipes``: the configured recipes it names (name -> settings)."""
@@ -78,7 +83,7 @@ class OnlineAttack:
                 found += self._search(name, chosen, importance, scorer, epoch)
         finally:
             model.train(was_training)
-        cap = int(self.settings.ratio * len(rows))
+        cap = self.settings.max_rows(len(rows))
         if len(found) > cap:  # a seeded sample keeps the recipes' shares, in order
             found = seeded_sample(found, cap, self.seed, "online cap", epoch)
         stats = {"epoch": epoch, "attacked": len(chosen), "adversarial_rows": len(found),
