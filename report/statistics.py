@@ -4,7 +4,7 @@ Each evaluation keeps, for each figure, every row's contribution to it (evaluati
 Here they are resampled: a percentile bootstrap interval per figure and variant (over rows, and over
 seeds where a variant has several), and for each variant against the baseline, on the same rows,
 the difference with its interval and a p-value (exact McNemar for one model's accuracy against
-another's, the paired bootstrap otherwise), Holm-adjusted over all of a dataset's comparisons.
+another's, a z-test with the paired bootstrap's standard error otherwise), Holm-adjusted over all of a dataset's comparisons.
 """
 
 from __future__ import annotations

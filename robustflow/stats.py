@@ -10,7 +10,7 @@ Every draw comes from a generator seeded by name, so the report is byte-identica
 
 from __future__ import annotations
 
-from math import comb
+from math import comb, erfc, sqrt
 from typing import Sequence
 
 import numpy as np
@@ -90,7 +90,9 @@ def bootstrap_ci(measure: str, runs: Sequence, draws: int, level: float, *seed: 
 
 def paired_difference(measure: str, runs: Sequence, baseline: Sequence, draws: int, level: float, *seed: object) -> dict:
     """variant − baseline on the same rows: the difference, its percentile interval and a two-sided
-    bootstrap p-value (the share of draws on the other side of zero, doubled)."""
+    p-value from the bootstrap's standard error (z = difference / SE). Not the share of draws on the
+    other side of zero: with B draws that cannot go below 2/(B+1), which a Holm correction over
+    many comparisons would turn into "nothing is ever significant"."""
     a, b = as_runs(runs), as_runs(baseline)
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"paired rows differ: {a.shape[1]} vs {b.shape[1]}")
@@ -103,7 +105,8 @@ def paired_difference(measure: str, runs: Sequence, baseline: Sequence, draws: i
     seeds_b = rng.integers(0, b.shape[0], size=(draws, b.shape[0])) if b.shape[0] > 1 else np.zeros((draws, 1), dtype=int)
     diffs = _draws(measure, a, counts, seeds_a) - _draws(measure, b, counts, seeds_b)
     low, high = np.quantile(diffs, [(1 - level) / 2, 1 - (1 - level) / 2])
-    p = min(1.0, 2 * min((np.sum(diffs <= 0) + 1) / (draws + 1), (np.sum(diffs >= 0) + 1) / (draws + 1)))
+    se = float(np.std(diffs, ddof=1))
+    p = erfc(abs(point) / se / sqrt(2)) if se > 0 else float(point == 0)
     out = {"difference": point, "low": float(low), "high": float(high), "p": float(p), "test": "paired bootstrap",
            "n": int(a.shape[1])}
     if measure == "accuracy" and a.shape[0] == 1 and b.shape[0] == 1:  # one model each: the exact test

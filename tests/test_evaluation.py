@@ -152,6 +152,22 @@ def test_paired_difference_sees_what_unpaired_intervals_cannot():
     assert single["high"] > 0.56  # the baseline's own interval reaches the variant's accuracy
 
 
+def test_paired_bootstrap_p_value_follows_the_bootstrap_standard_error():
+    """Two seeds a side make it the paired bootstrap: p = 2(1 - Phi(|d| / SE)). A large, clean
+    difference gets a p far below 2/(B+1) (the floor of counting draws across zero), so a Holm
+    correction over many comparisons can still find it; no difference gives p = 1."""
+    from math import erfc, sqrt
+    base = [[[1]] * 100 + [[0]] * 100, [[1]] * 100 + [[0]] * 100]
+    variant = [[[1]] * 160 + [[0]] * 40, [[1]] * 160 + [[0]] * 40]
+    diff = stats.paired_difference("accuracy", variant, base, 1000, 0.95, "z")
+    assert diff["test"] == "paired bootstrap" and diff["difference"] == pytest.approx(0.3)
+    se = (diff["high"] - diff["low"]) / (2 * 1.96)  # the interval's width gives the SE back, roughly
+    assert diff["p"] < 1e-12 and diff["p"] == pytest.approx(erfc(0.3 / se / sqrt(2)), rel=1.0, abs=1e-30)
+    assert stats.holm([diff["p"]] * 50)[0] < 0.05 < 50 * 2 / 1001
+    same = stats.paired_difference("accuracy", base, base, 1000, 0.95, "z")
+    assert same["difference"] == 0 and same["p"] == 1.0
+
+
 def test_entity_f1_from_row_scores_equals_seqeval():
     gold = [["B-PER", "I-PER", "O", "B-LOC"], ["O", "B-ORG"], ["I-MISC", "O"]]
     pred = [["B-PER", "I-PER", "O", "O"], ["O", "B-ORG"], ["I-MISC", "B-LOC"]]
