@@ -49,6 +49,11 @@ def value(measure: str, rows: Sequence[Sequence[float]]) -> float:
     return float(MEASURES[measure](data.sum(0), np.asarray(len(rows), dtype=float)))
 
 
+def mean_value(measure: str, runs: np.ndarray) -> float:
+    """The point estimate of (S, N, d) runs: the metric of each run's rows, averaged over runs."""
+    return float(np.mean([value(measure, r) for r in runs]))
+
+
 def _draws(measure: str, runs: np.ndarray, counts: np.ndarray, seeds: np.ndarray) -> np.ndarray:
     """Metric per bootstrap draw: runs (S, N, d); counts (B, N) how often each row is drawn; seeds
     (B, S) which runs are drawn. A draw's metric is the mean, over its drawn runs, of the metric on
@@ -65,10 +70,14 @@ def _draws(measure: str, runs: np.ndarray, counts: np.ndarray, seeds: np.ndarray
     return per_run.mean(1)
 
 
+def _pick_runs(n_runs: int, draws: int, rng: np.random.Generator) -> np.ndarray:
+    """(B, S): which runs (seeds) each draw uses, with replacement; one run: always it."""
+    return rng.integers(0, n_runs, size=(draws, n_runs)) if n_runs > 1 else np.zeros((draws, 1), dtype=int)
+
+
 def _resample(n_rows: int, n_runs: int, draws: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     counts = rng.multinomial(n_rows, np.full(n_rows, 1 / n_rows), size=draws).astype(float)
-    seeds = rng.integers(0, n_runs, size=(draws, n_runs)) if n_runs > 1 else np.zeros((draws, 1), dtype=int)
-    return counts, seeds
+    return counts, _pick_runs(n_runs, draws, rng)
 
 
 def as_runs(runs: Sequence[Sequence[Sequence[float]]]) -> np.ndarray:
@@ -81,7 +90,7 @@ def bootstrap_ci(measure: str, runs: Sequence, draws: int, level: float, *seed: 
     data = as_runs(runs)
     if data.shape[1] == 0:  # nothing to measure (no adversarial example to transfer)
         return {"value": None, "low": None, "high": None, "n": 0}
-    point = float(np.mean([MEASURES[measure](r.sum(0), np.asarray(r.shape[0], dtype=float)) for r in data]))
+    point = mean_value(measure, data)
     rng = np.random.default_rng(row_seed("bootstrap", *seed))
     stats = _draws(measure, data, *_resample(data.shape[1], data.shape[0], draws, rng))
     low, high = np.quantile(stats, [(1 - level) / 2, 1 - (1 - level) / 2])
@@ -98,11 +107,10 @@ def paired_difference(measure: str, runs: Sequence, baseline: Sequence, draws: i
         raise ValueError(f"paired rows differ: {a.shape[1]} vs {b.shape[1]}")
     if a.shape[1] == 0:
         return {"difference": None, "low": None, "high": None, "p": 1.0, "test": "none (no rows)", "n": 0}
-    point = (float(np.mean([MEASURES[measure](r.sum(0), np.asarray(r.shape[0], dtype=float)) for r in a]))
-             - float(np.mean([MEASURES[measure](r.sum(0), np.asarray(r.shape[0], dtype=float)) for r in b])))
+    point = mean_value(measure, a) - mean_value(measure, b)
     rng = np.random.default_rng(row_seed("paired", *seed))
     counts, seeds_a = _resample(a.shape[1], a.shape[0], draws, rng)
-    seeds_b = rng.integers(0, b.shape[0], size=(draws, b.shape[0])) if b.shape[0] > 1 else np.zeros((draws, 1), dtype=int)
+    seeds_b = _pick_runs(b.shape[0], draws, rng)
     diffs = _draws(measure, a, counts, seeds_a) - _draws(measure, b, counts, seeds_b)
     low, high = np.quantile(diffs, [(1 - level) / 2, 1 - (1 - level) / 2])
     se = float(np.std(diffs, ddof=1))
