@@ -34,7 +34,8 @@ def classifier(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cls")
     return build_tiny_bert(folder, sentences(40) + WORDS, head="cls", num_labels=2,
                            id2label=dict(enumerate(LABELS)), label2id={k: i for i, k in enumerate(LABELS)}, seed=3,
-                           initializer_range=0.5)  # large weights: predictions that depend on the words
+                           initializer_range=0.5, whole_words=True)  # large weights: predictions that depend on the words;
+    # whole words: the same vocabulary in every process (WordPiece training breaks ties at random)
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +113,7 @@ def test_classifier_scores_do_not_depend_on_the_batch(classifier):
         assert abs(plain - alone).max() < 1e-5
 
 
-@pytest.mark.parametrize("budget", [None, 100])
+@pytest.mark.parametrize("budget", [None, 60])  # 60: below the queries of half the successful searches
 def test_pwws_prefetching_keeps_textattack_s_search(classifier, cls_rows, budget):
     """Same outcomes, texts and query counts as TextAttack's own PWWS search, in fewer, larger model calls."""
     from textattack import Attack
