@@ -44,13 +44,13 @@ class Evaluator:
         self.task, self.batch_size, self.device = task, batch_size, resolve_device(device, "train.device")
         self.trained = load_trained(task, model_dir, self.device)
 
-    def predict(self, rows: list[dict]) -> tuple[list, list]:
+    def predict(self, rows: list[dict], truncation: dict | None = None) -> tuple[list, list]:
         """(predictions, class distributions) in row order."""
         if not rows:
             return [], []
         t = self.trained
         return predict(t.model, t.tokenizer, rows, self.task, t.label2id, t.id2label, t.max_length, self.batch_size,
-                       self.device)
+                       self.device, truncation)
 
     def score(self, rows: list[dict]) -> tuple[dict, list]:
         """(metrics, per-row scores) of the model on ``rows``."""
@@ -132,7 +132,12 @@ def evaluate_model(settings: EvaluateSettings, model_dir: str, test_path: str, d
     ev = Evaluator(task, model_dir, settings.batch_size, settings.device)
     label2id = ev.trained.label2id
     test, dev = read_rows(test_path), read_rows(dev_path)
-    pred, dists = ev.predict(test)
+    truncation: dict = {}
+    pred, dists = ev.predict(test, truncation)
+    if truncation.get("words"):
+        log.warning("max_length %d cut %d word(s) off %d test sentence(s), %d of them inside gold entities: predicted "
+                    "O (raise model.max_length)", ev.trained.max_length, truncation["words"], truncation["sentences"],
+                    truncation["entity_words"])
     gold = [task.gold(r) for r in test]
     clean = task.metrics(gold, pred)
     ids = [r["id"] for r in test]
@@ -140,7 +145,8 @@ def evaluate_model(settings: EvaluateSettings, model_dir: str, test_path: str, d
     temperature, units = temperature_on(task, dev, *ev.predict(dev), label2id)
     after, after_rows = calibration(task, test, pred, dists, label2id, bins, temperature)
     result = {"task": task.name, "clean": clean, "headline": task.headline(clean), "calibration": before,
-              "calibration_scaled": {**after, "temperature": temperature, "fitted_on_dev_units": units}}
+              "calibration_scaled": {**after, "temperature": temperature, "fitted_on_dev_units": units},
+              "truncation": truncation}
     rows = {"clean": measured(task.measure, ids, task.row_scores(gold, pred)),
             "ece": measured("ece", ids, before_rows), "ece_scaled": measured("ece", ids, after_rows)}
     log.info("clean test %.4f, ECE %.4f -> %.4f at temperature %.3f (fitted on %d dev units)", result["headline"],

@@ -27,8 +27,9 @@ def read_dataset(spec: DatasetSpec) -> tuple[dict[str, list[dict]], dict]:
     if missing:
         train = splits["train"]
         stratify = spec.task.can_stratify and spec.split["stratify"]
-        keys = [spec.task.gold(r) for r in train] if stratify else [0] * len(train)
-        parts = carve(keys, missing, spec.seed)
+        keys = [spec.task.label_key(r) for r in train] if stratify else [0] * len(train)
+        contents = [spec.task.content_key(r) for r in train]
+        parts = carve(keys, missing, spec.seed, groups=contents)
         for name in missing:
             if not parts[name]:
                 raise DataError(
@@ -36,7 +37,11 @@ def read_dataset(spec: DatasetSpec) -> tuple[dict[str, list[dict]], dict]:
                     f"Fix: raise `datasets.{spec.name}.split.{name}` or provide a {name} file."
                 )
         splits = {**splits, **{name: [train[i] for i in idx] for name, idx in parts.items()}}
-        report["carved"] = {"from": "train", "fractions": missing, "stratified": stratify, "seed": spec.seed}
+        shared = len(contents) - len(set(contents))
+        report["carved"] = {"from": "train", "fractions": missing, "stratified": stratify, "seed": spec.seed,
+                            "kept_together": "rows with the same normalised text (duplicates, conflicting labels) "
+                                             "go to one split, where cleaning resolves them",
+                            "rows_sharing_a_text": shared}
     report["splits"] = {name: {"rows": len(splits[name]), "labels": spec.task.label_counts(splits[name])}
                         for name in SPLITS}
     return splits, report

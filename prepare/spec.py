@@ -37,7 +37,8 @@ class DatasetSpec:
         source = ds["source"]
         kind = next(k for k in ("builtin", "files", "hub") if k in source)
         settings = {k: source[k] for k in ("format", "encoding", "delimiter", "header")}
-        columns, label_map = dict(ds["columns"]), dict(ds["label_map"])
+        # Keys as text: labels are read as text, and YAML reads an unquoted `0:` key as an integer.
+        columns, label_map = dict(ds["columns"]), {str(k): v for k, v in ds["label_map"].items()}
         files: dict = dict(source.get("files") or {})
         if kind == "builtin":
             if fetched is None:
@@ -46,7 +47,7 @@ class DatasetSpec:
             settings.update({k: reader[k] for k in ("format", "encoding", "header") if k in reader})
             columns.update(reader["columns"])
             # The registry turns raw codes into names; the user's label_map renames those names.
-            label_map = {raw: ds["label_map"].get(mapped, mapped) for raw, mapped in reader["label_map"].items()}
+            label_map = {raw: label_map.get(mapped, mapped) for raw, mapped in reader["label_map"].items()}
             files = {"train": fetched}
         return cls(name=name, task=task_for(task), seed=seed, kind=kind, files=files, hub=source.get("hub"),
                    columns=columns, conll=dict(ds["conll"]), tag_scheme=ds["tag_scheme"], label_map=label_map,

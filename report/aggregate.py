@@ -35,7 +35,6 @@ def aggregate_variant(task: Task, runs: list[dict]) -> dict:
                         for k in ("clean_metric", "metric_under_attack", "success_rate", "mean_perturbed_ratio",
                                   "mean_queries")} for a in first["attacks"]},
         "transfer": {a: mean_std(r["evaluation"]["transfer"][a]["metric"] for r in runs) for a in first["transfer"]},
-        "train_seconds": mean_std(r.get("train_seconds") for r in runs),
     }
     secondary = [task.secondary_metrics(r["evaluation"]["clean"]) for r in runs]
     for name, value in secondary[0].items():  # a figure, or figures by name (e.g. F1 per entity type)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from report.compute import build_compute
 from report.html import render
 from report.plots import make_plots
 from report.summary import build_summary
@@ -20,7 +21,6 @@ CAPTIONS = {
     "calibration": "Expected calibration error on the clean test split before and after temperature scaling, with "
                    "bootstrap intervals.",
     "reliability": "Accuracy against confidence per bin before (dashed) and after (solid) temperature scaling.",
-    "compute cost per stage": "Job time from Snakemake's benchmark files, summed per stage.",
 }
 
 
@@ -29,10 +29,15 @@ def caption_for(name: str) -> str:
 
 
 def build_report(config: dict, datasets: dict, benchmarks: list[str], out_html: str, out_summary: str,
-                 plots_dir: str) -> dict:
-    summary = build_summary(config, datasets, benchmarks)
+                 plots_dir: str, out_compute_html: str | None = None, out_compute_json: str | None = None) -> dict:
+    """The report (results/report: the same bytes for the same config and seed) and, when asked,
+    the compute-cost page beside the benchmarks (timings of this run)."""
+    summary = build_summary(config, datasets)
     plots = make_plots(summary, plots_dir)
     write_json(out_summary, summary)
     write_text(out_html, render(summary, plots, {n: caption_for(n) for n in plots}))
-    log.info("report: %d dataset(s), %d plots, %d benchmarked jobs", len(datasets), len(plots), len(summary["compute"]))
+    log.info("report: %d dataset(s), %d plots", len(datasets), len(plots))
+    if out_compute_html:
+        runs = [{"dataset": name, **run} for name, spec in datasets.items() for run in spec["runs"]]
+        build_compute(benchmarks, runs, out_compute_html, out_compute_json)
     return summary

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from collections import defaultdict
 from pathlib import Path
 
 import yaml
@@ -51,10 +50,20 @@ def image(path: str, caption: str) -> str:
 
 def cleaning_html(cleaning: dict) -> str:
     rows = [[esc(s), str(c["rows_in"]), str(c["dropped"]), str(c["rows_out"])] for s, c in cleaning["splits"].items()]
-    acted = [[esc(rule), esc(split), str(c["dropped"]), str(c["repaired"])]
+    acted = [[esc(rule), esc(split), str(c["dropped"]), str(c["repaired"]),
+              esc(", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(c.items())
+                            if k not in ("dropped", "repaired") and n) or "–")]
              for rule, splits in cleaning["rules_that_acted"].items() for split, c in splits.items()]
-    return (table(["split", "rows in", "dropped", "rows out"], rows)
-            + (table(["rule", "split", "dropped", "repaired"], acted, left=2) if acted else ""))
+    carved = cleaning.get("carved")
+    split_note = ""
+    if carved:
+        split_note = (f"<p class='muted'>{esc(', '.join(f'{k} {v:.0%}' for k, v in carved['fractions'].items()))} "
+                      f"carved from the train source (seed {carved['seed']}"
+                      f"{', stratified by label' if carved['stratified'] else ''}) before cleaning; "
+                      f"{esc(carved['kept_together'])} ({carved['rows_sharing_a_text']} rows shared a text).</p>")
+    notes = "".join(f"<p class='neg'>{esc(n)}</p>" for n in cleaning.get("notes", []))
+    return (table(["split", "rows in", "dropped", "rows out"], rows) + split_note + notes
+            + (table(["rule", "split", "dropped", "repaired", "inside the rows"], acted, left=2) if acted else ""))
 
 
 def augmentation_html(aug: dict | None, adversarial: dict | None) -> str:
@@ -76,37 +85,37 @@ def augmentation_html(aug: dict | None, adversarial: dict | None) -> str:
 
 
 def online_html(runs: list[dict]) -> str:
-    """What online adversarial training added and cost, against the plain training of the same method."""
-    plain = {(r["method"], r["seed"]): r["train_seconds"] for r in runs if r["trainset"] == "clean"}
-    rows = []
-    for r in runs:
-        if not r.get("online"):
-            continue
-        attack = sum(e["seconds"] for e in r["online"])
-        added = ", ".join(f"epoch {e['epoch']}: {e['adversarial_rows']} of {e['attacked']}" for e in r["online"])
-        base = plain.get((r["method"], r["seed"]))
-        ratio = f"{r['train_seconds'] / base:.1f}x" if base and r.get("train_seconds") else "–"
-        rows.append([esc(f"{r['trainset']}/{r['method']}"), str(r["seed"]), esc(added), f"{attack:.0f}",
-                     "–" if r.get("train_seconds") is None else f"{r['train_seconds']:.0f}", ratio])
+    """What online adversarial training added (its time is on the compute page)."""
+    rows = [[esc(f"{r['trainset']}/{r['method']}"), str(r["seed"]),
+             esc(", ".join(f"epoch {e['epoch']}: {e['adversarial_rows']} of {e['attacked']}" for e in r["online"])),
+             str(sum(e["queries"] for e in r["online"]))]
+            for r in runs if r.get("online")]
     if not rows:
         return ""
     return ("<h3>Online adversarial training</h3>"
-            + table(["variant", "seed", "adversarial rows added (of rows attacked)", "attack seconds",
-                     "training seconds", "vs clean training of the method"], rows, left=3)
+            + table(["variant", "seed", "adversarial rows added (of rows attacked)", "model queries"], rows, left=3)
             + "<p class='muted'>Before each epoch from <code>train.online.start_epoch</code> the model being trained "
-              "is attacked on a seeded sample of its training rows; the examples that fool it join that epoch.</p>")
+              "is attacked on a seeded sample of its training rows; the examples that fool it join that epoch. "
+              f"What it costs against plain training: the {COMPUTE_LINK}.</p>")
 
 
-def compute_html(rows: list[dict]) -> str:
-    totals = defaultdict(lambda: [0, 0.0, 0.0])
-    for r in rows:
-        t = totals[r["stage"]]
-        t[0] += 1
-        t[1] += r["seconds"]
-        t[2] = max(t[2], r["max_rss_mb"] or 0)
-    table_rows = [[esc(s), str(n), f"{sec:.1f}", f"{rss:.0f}"] for s, (n, sec, rss) in
-                  sorted(totals.items(), key=lambda kv: -kv[1][1])]
-    return table(["stage", "jobs", "job seconds (sum)", "peak RSS MB"], table_rows)
+def truncation_html(runs: list[dict]) -> str:
+    """Words `model.max_length` cut off (NER: they are not trained on, and predicted O in test)."""
+    rows = [[esc(f"{r['trainset']}/{r['method']}"), str(r["seed"]), str(r["truncation"]["train_words"]),
+             str(r["truncation"]["test"].get("words", 0)), str(r["truncation"]["test"].get("sentences", 0)),
+             str(r["truncation"]["test"].get("entity_words", 0))]
+            for r in runs if r["truncation"]["train_words"] or r["truncation"]["test"].get("words")]
+    if not rows:
+        return ""
+    return ("<h3>Words cut by max_length</h3><p class='neg'>Some sentences are longer than <code>model.max_length</code> "
+            "sub-word pieces: their last words are not trained on, and in the test split they are predicted O, so "
+            "gold entities among them count as missed. Raise <code>model.max_length</code> to keep them.</p>"
+            + table(["variant", "seed", "train words cut", "test words cut (predicted O)", "test sentences cut",
+                     "of which gold entity words"], rows, left=1))
+
+
+# results/report/report.html -> benchmarks/report/compute.html (timings are kept out of results/).
+COMPUTE_LINK = "<a href='../../benchmarks/report/compute.html'>compute cost page</a>"
 
 
 def render(summary: dict, plots: dict[str, str], captions: dict[str, str]) -> str:
@@ -140,11 +149,12 @@ def render(summary: dict, plots: dict[str, str], captions: dict[str, str]) -> st
         for recipe, examples in data["examples"].items():
             out.append(f"<h4>{esc(recipe)}</h4>" + ("".join(example_html(task, e) for e in examples)
                                                      or "<p class='muted'>no successful attack</p>"))
-        out.append("<h3>Cleaning</h3>" + cleaning_html(data["cleaning"]))
+        out.append("<h3>Cleaning</h3>" + cleaning_html(data["cleaning"]) + truncation_html(data["runs"]))
         out.append("<h3>Augmentation and adversarial training data</h3>"
                    + augmentation_html(data["augmentation"], data["adversarial_trainset"]) + online_html(data["runs"]))
-    out.append("<h2>Compute cost</h2>" + compute_html(summary["compute"]))
-    out += [image(path, captions.get(name, name)) for name, path in plots.items() if ":" not in name]
+    out.append(f"<h2>Compute cost</h2><p>Job times, training throughput and the cost of online adversarial "
+               f"training are on the {COMPUTE_LINK} (benchmarks/report/compute.html): they change from run to run, "
+               "so they are kept out of results/, whose files are byte-identical for the same config and seed.</p>")
     versions = table(["package", "version"], [[esc(k), esc(v)] for k, v in summary["software"].items()])
     config = esc(yaml.safe_dump(summary["config"], sort_keys=False))
     out.append(f"<h2>Provenance</h2>{versions}<h3>Config (validated, defaults filled)</h3><pre>{config}</pre>")

@@ -183,7 +183,4 @@ def make_plots(summary: dict, out_dir: str | Path) -> dict[str, str]:
             f"{ds}: reliability": reliability(ds, data["runs"], out_dir / f"{safe(ds)}_reliability.png"),
         }
         made.update({k: str(p) for k, p in figures.items() if p is not None})
-    cost = compute(summary["compute"], out_dir / "compute_cost.png")
-    if cost:
-        made["compute cost per stage"] = str(cost)
     return made

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import platform
 from importlib import metadata
@@ -34,38 +33,14 @@ def software_versions() -> dict:
     return versions
 
 
-def compute_cost(benchmarks: list[str]) -> list[dict]:
-    """One row per finished job from Snakemake's benchmark files: stage, job, seconds, peak memory."""
-    rows = []
-    for path in benchmarks:
-        p = Path(path)
-        if not p.exists():
-            continue
-        with open(p, encoding="utf-8") as f:
-            record = next(csv.DictReader(f, delimiter="\t"), None)
-        if record is None:
-            continue
-        parts = p.with_suffix("").parts
-        parts = parts[parts.index("benchmarks") + 1:] if "benchmarks" in parts else parts[-2:]
-        rows.append({"stage": parts[0], "job": "/".join(parts[1:]), "seconds": float(record["s"]),
-                     "max_rss_mb": _number(record.get("max_rss"))})
-    return rows
-
-
-def _number(value) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def cleaning_summary(report: dict) -> dict:
+def cleaning_summary(report: dict, ingest: dict | None = None) -> dict:
     dropped = {}
     for rule, info in report["rules"].items():
         for split, counts in info["counts"].items():
-            if counts["dropped"] or counts["repaired"]:
+            if any(counts.values()):
                 dropped.setdefault(rule, {})[split] = counts
-    return {"splits": report["splits"], "rules_that_acted": dropped}
+    return {"splits": report["splits"], "rules_that_acted": dropped, "notes": report.get("notes", []),
+            "carved": (ingest or {}).get("carved")}
 
 
 def augmentation_summary(report: dict | None) -> dict | None:
@@ -107,8 +82,10 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
         evaluation = _load(run["evaluation"])
         metrics = _load(run["metrics"])
         runs.append({"trainset": run["trainset"], "method": run["method"], "seed": run["seed"],
-                     "evaluation": evaluation, "train_seconds": metrics.get("train_seconds_this_run"),
-                     "best_epoch": metrics.get("best_epoch"), "dev": metrics.get("dev"), "online": metrics.get("online")})
+                     "evaluation": evaluation, "best_epoch": metrics.get("best_epoch"), "dev": metrics.get("dev"),
+                     "online": metrics.get("online"),
+                     "truncation": {"train_words": metrics.get("truncated_words", 0),
+                                    "test": evaluation.get("truncation", {})}})
     suites = {name: {k: v for k, v in _load(path).items() if k in ("type", "produced", "rows_in", "filtered",
                                                                     "mean_edit_distance", "mean_changed_token_rate",
                                                                     "params")}
@@ -118,7 +95,7 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
         run["evaluation"] = {k: v for k, v in run["evaluation"].items() if k != "rows"}
     return {
         "evidence": found,
-        "cleaning": cleaning_summary(_load(spec["clean_report"])),
+        "cleaning": cleaning_summary(_load(spec["clean_report"]), _load(spec.get("ingest_report"))),
         "augmentation": augmentation_summary(_load(spec.get("augment_report"))),
         "adversarial_trainset": _load(spec.get("adversarial_report")),
         "suites": suites,
@@ -129,12 +106,13 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
     }
 
 
-def build_summary(config: dict, datasets: dict, benchmarks: list[str]) -> dict:
+def build_summary(config: dict, datasets: dict) -> dict:
+    """Every figure of the report; no timings (report/compute.py has them), so the same config and
+    seed give the same bytes."""
     return {
         "task": config["task"],
         "datasets": {name: dataset_summary(task_for(config["task"]), spec, name, config)
                      for name, spec in datasets.items()},
-        "compute": compute_cost(benchmarks),
         "software": software_versions(),
         "config": config,
     }

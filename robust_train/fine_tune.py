@@ -54,17 +54,22 @@ def online_rows(settings: FineTuneSettings, rows: list[dict]) -> EpochRows | Non
 
 
 def fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_path: str, clean_report_path: str,
-              out_model: str, out_metrics: str) -> dict:
+              out_model: str, out_metrics: str, out_timing: str | None = None) -> dict:
+    """Train and write the model and metrics.json (deterministic: no timings) and, when given,
+    ``out_timing`` (this run's seconds and throughput, kept with the benchmarks)."""
     task, cfg = settings.task, settings.train
     labels = task.model_labels(read_json(clean_report_path)["labels"])
     # A seeded sample, in file order (originals first when the set is augmented: they are what it grows from).
     rows = seeded_sample(read_rows(train_path), settings.max_train_samples, cfg.seed, "max_train_samples")
     dev, test = read_rows(dev_path), read_rows(test_path)
     checkpoint = Path(out_model).parent / "checkpoint"
+    timing: dict = {}
     metrics = train(task, rows, dev, labels, settings.model, cfg, out_model, checkpoint, test_rows=test,
-                    epoch_rows=online_rows(settings, rows))
+                    epoch_rows=online_rows(settings, rows), timing=timing)
     metrics["labels"] = labels
     write_json(out_metrics, metrics)
+    if out_timing:
+        write_json(out_timing, timing)
     shutil.rmtree(checkpoint, ignore_errors=True)  # the finished model is saved; resume state is no longer needed
     log.info("%s seed %d: dev %s test %s", cfg.adversarial.method, cfg.seed, metrics["history"][-1],
              {k: v for k, v in metrics["test"].items() if k != "per_type"})

@@ -13,10 +13,13 @@ from robustflow.tasks import Task
 
 @torch.inference_mode()
 def predict(model, tokenizer, rows: Sequence[dict], task: Task, label2id: dict, id2label: dict, max_length: int,
-            batch_size: int, device: str = "cpu") -> tuple[list, list]:
-    """(predictions, probabilities) in row order."""
+            batch_size: int, device: str = "cpu", truncation: dict | None = None) -> tuple[list, list]:
+    """(predictions, probabilities) in row order; ``truncation``, when given, receives what
+    max_length cut off (`Task.truncation`)."""
     model.eval()
     enc = task.encode(rows, tokenizer, label2id, max_length)
+    if truncation is not None:
+        truncation.update(task.truncation(rows, enc))
     lengths = [len(f["input_ids"]) for f in enc.features]
     preds: list = [None] * len(rows)
     probs: list = [None] * len(rows)

@@ -23,6 +23,7 @@ from robust_train.data import bucketed_batches, collate
 from robust_train.predict import predict
 from robustflow.atomic import atomic_dir
 from robustflow.devices import resolve_device
+from robustflow.errors import DataError
 from robustflow.models import load_for_training
 from robustflow.seeds import seed_everything
 from robustflow.tasks import Task, task_for
@@ -104,16 +105,28 @@ class EpochRows:
 def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict], labels: Sequence[str], model_path: str,
           cfg: TrainConfig, out_dir: str | Path, checkpoint_dir: str | Path,
           after_epoch: Callable[[int], None] | None = None, test_rows: Sequence[dict] | None = None,
-          epoch_rows: EpochRows | None = None) -> dict:
+          epoch_rows: EpochRows | None = None, timing: dict | None = None) -> dict:
     """Train, keep the best dev epoch, save it to ``out_dir``; return the metrics dict (with test
     metrics of the saved model when ``test_rows`` are given). With ``epoch_rows``, each epoch from
-    its start epoch trains on the training rows plus the rows it makes from the current weights."""
+    its start epoch trains on the training rows plus the rows it makes from the current weights.
+
+    The metrics hold no timings, so the same settings and data give the same bytes, resumed or not;
+    ``timing``, when given, receives them (seconds this run, samples/s, online attack seconds)."""
     task = task_for(task)
+    if not train_rows or not dev_rows:
+        which = "training" if not train_rows else "dev"
+        raise DataError(f"no {which} rows to {'train on' if which == 'training' else 'select the best epoch with'}: "
+                        f"the {which} set is empty. Fix: check the cleaning report (results/clean/<dataset>/report.md) "
+                        "for the rules that removed the rows, or `train.max_train_samples`.")
     seed_everything(cfg.seed)
     device, precision, amp_dtype = _device_and_amp(cfg)
     tokenizer, model, label2id, id2label = load_for_training(task, model_path, labels, cfg.trust_remote_code)
     model.to(device)
     enc = task.encode(train_rows, tokenizer, label2id, cfg.max_length)
+    if enc.truncated_words:
+        log.warning("max_length %d cut %d word(s) off the training rows: they are not trained on (raise "
+                    "model.max_length)", cfg.max_length, enc.truncated_words)
+
     def steps(rows: int) -> int:
         return math.ceil(math.ceil(rows / cfg.batch_size) / cfg.grad_accum)
 
@@ -126,7 +139,7 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
     scaler = torch.amp.GradScaler("cuda", enabled=precision == "fp16")
 
     state = {"epoch": 0, "step": 0, "best": None, "best_epoch": None, "bad_epochs": 0, "history": [], "curve": [],
-             "epoch_rows": []}
+             "epoch_rows": [], "epoch_rows_seconds": []}
     ckpt = Path(checkpoint_dir)
     fp = fingerprint(asdict(cfg), task.name, list(labels), model_path, [r["id"] for r in train_rows], [r["id"] for r in dev_rows],
                      None if epoch_rows is None else (epoch_rows.start_epoch, epoch_rows.max_rows, epoch_rows.settings))
@@ -142,7 +155,8 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
         torch.set_rng_state(extra["torch_rng"])
         if (ckpt / "best.safetensors").is_file():
             best_state = load_file(ckpt / "best.safetensors")
-        log.info("resuming from %s after epoch %d", ckpt, state["epoch"])
+        log.info("resuming from %s: epoch(s) 0-%d done of %d", ckpt, state["epoch"] - 1, cfg.epochs)
+    resumed_at = state["epoch"]
 
     start = time.perf_counter()
     samples = 0
@@ -151,9 +165,11 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
         epoch = state["epoch"]
         features = enc.features
         if epoch_rows and epoch >= epoch_rows.start_epoch:
+            made_at = time.perf_counter()
             made, made_stats = epoch_rows.make(model, tokenizer, label2id, epoch)
             features = features + (task.encode(made, tokenizer, label2id, cfg.max_length).features if made else [])
             state["epoch_rows"].append(made_stats)
+            state["epoch_rows_seconds"].append(round(time.perf_counter() - made_at, 2))
         lengths = [len(f["input_ids"]) for f in features]
         model.train()
         batches = list(bucketed_batches(lengths, cfg.batch_size, seed=cfg.seed * 1000 + epoch))
@@ -212,8 +228,11 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
     metrics = {"task": task.name, "method": cfg.adversarial.method, "seed": cfg.seed, "device": device, "precision": precision,
                "dev": dev, "best_epoch": state["best_epoch"], "epochs_run": state["epoch"], "steps": state["step"],
                "train_rows": len(train_rows), "truncated_words": enc.truncated_words,
-               "train_seconds_this_run": round(elapsed, 2), "train_samples_per_second": round(samples / elapsed, 2) if elapsed else None,
                "history": state["history"], "curve": state["curve"]}
+    if timing is not None:
+        timing.update({"train_seconds_this_run": round(elapsed, 2), "epochs_this_run": state["epoch"] - resumed_at,
+                       "train_samples_per_second": round(samples / elapsed, 2) if samples else None,
+                       "online_attack_seconds": state["epoch_rows_seconds"]})
     if epoch_rows:
         metrics["online"] = state["epoch_rows"]
     if test_rows is not None:

@@ -43,6 +43,9 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     os.chmod(tmp, 0o777 & ~_UMASK)
     try:
         yield tmp
+        # Writers inside may use private modes (safetensors writes 0600): outputs get the usual ones.
+        for p in tmp.rglob("*"):
+            os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~_UMASK)
         if path.exists():
             shutil.rmtree(path)
         os.replace(tmp, path)

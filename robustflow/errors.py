@@ -30,3 +30,10 @@ def where(path: object, line: int | None = None, field: str | None = None) -> st
     if field is not None:
         parts.append(f"field {field!r}")
     return ", ".join(parts)
+
+
+def visible(text: object) -> str:
+    """``text`` with the characters a terminal does not show escaped (U+FEFF as ``\\ufeff``, a
+    no-break space as ``\\xa0``, a tab as ``\\t``): an error that quotes a line or token must show
+    what is really there. Printable characters and the plain space stay as they are."""
+    return "".join(ch if ch == " " or ch.isprintable() else repr(ch)[1:-1] for ch in str(text))

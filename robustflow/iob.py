@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Iterable, Sequence
 
+from robustflow.errors import visible
+
 _TAG = re.compile(r"^(?:O|([BIESLU])-(\S.*))$")
 SCHEMES = ("iob1", "iob2", "bioes", "bilou")
 _PREFIXES = {"iob1": {"O", "B", "I"}, "iob2": {"O", "B", "I"}, "bioes": {"O", "B", "I", "E", "S"}, "bilou": {"O", "B", "I", "L", "U"}}
@@ -20,7 +22,7 @@ def parse_tag(tag: str) -> tuple[str, str | None]:
     m = _TAG.match(tag)
     if m is None:
         raise ValueError(
-            f"tag {tag!r} is not O or a prefix B/I/E/S/L/U, a dash and a type (e.g. B-PER); "
+            f"tag '{visible(tag)}' is not O or a prefix B/I/E/S/L/U, a dash and a type (e.g. B-PER); "
             "map it with `label_map` if the file uses another spelling"
         )
     return ("O", None) if m.group(1) is None else (m.group(1), m.group(2))

@@ -46,11 +46,12 @@ def load_for_training(task, name_or_path: str, labels: Sequence[str], trust_remo
     """(tokenizer, model, label2id, id2label): the encoder with a new head for ``labels``."""
     label2id = {label: i for i, label in enumerate(labels)}
     id2label = {i: label for label, i in label2id.items()}
+    problem = {"problem_type": task.problem_type} if task.problem_type else {}
     tokenizer, model = load_pretrained(
         task.auto_model_class(), name_or_path, "model",
         "set `model.name_or_path` to `minilm`, a local model folder, or a hub id on a machine with network access.",
         trust_remote_code=trust_remote_code, num_labels=len(labels), id2label=id2label, label2id=label2id,
-        ignore_mismatched_sizes=True)
+        ignore_mismatched_sizes=True, **problem)
     return tokenizer, model, label2id, id2label
 
 

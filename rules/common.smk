@@ -11,14 +11,37 @@ sys.path.insert(0, str(REPO))  # this checkout's packages, whatever else is inst
 
 from robustflow.codedeps import code_digest
 from robustflow.config import validate_config
+from robustflow.config.environment import environment_problems
 from robustflow.devices import local_gpus
 from robustflow.errors import ConfigError
 
+from robustflow.locks import record_owner, release_stale_lock
+
+# A run killed with -9 leaves its lock: removed here when its process is gone (robustflow/locks.py),
+# so the rerun needs no --unlock. Only the main process (jobs re-read the Snakefile too).
+if workflow.is_main_process:
+    released = release_stale_lock()
+    if released:
+        print(f"robustflow: {released}", file=sys.stderr)
+    record_owner()
+
 SPLITS = ["train", "dev", "test"]
 ENV = str(REPO / "workflow" / "envs" / "robustflow.yaml")
+# Errors name the file the config came from (--config overrides come on top of it).
+CONFIG_ORIGIN = ", ".join(map(str, workflow.configfiles)) or "config"
 
 try:
-    validate_config(config, REPO / "workflow" / "schemas" / "config.schema.yaml")
+    validate_config(
+        config, REPO / "workflow" / "schemas" / "config.schema.yaml", CONFIG_ORIGIN
+    )
+    # What the config points at, checked when the DAG is built: a missing source file would let
+    # Snakemake plan on stale outputs, a missing model folder fail only in the training job.
+    problems = environment_problems(config)
+    if problems:
+        raise ConfigError(
+            f"config ({CONFIG_ORIGIN}) points at what is not here:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
 except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
 
@@ -323,6 +346,7 @@ def report_datasets():
     for ds in DATASETS:
         spec[ds] = {
             "clean_report": f"results/clean/{ds}/report.json",
+            "ingest_report": f"results/ingest/{ds}/ingest.json",
             "augment_report": (
                 f"results/augment/{ds}/report.json" if AUGMENTERS else None
             ),
@@ -341,6 +365,7 @@ def report_datasets():
                     **run,
                     "evaluation": f"results/evaluate/{run_path(ds, run)}.json",
                     "metrics": f"results/train/{run_path(ds, run)}/metrics.json",
+                    "timing": f"benchmarks/train/{run_path(ds, run)}.timing.json",
                 }
                 for run in model_runs(ds)
             ],
@@ -353,11 +378,14 @@ def report_inputs(wildcards):
     for spec in report_datasets().values():
         files += [
             spec["clean_report"],
+            spec["ingest_report"],
             *spec["suite_stats"].values(),
             *spec["examples"].values(),
         ]
         files += [p for p in (spec["augment_report"], spec["adversarial_report"]) if p]
-        files += [run[k] for run in spec["runs"] for k in ("evaluation", "metrics")]
+        files += [
+            run[k] for run in spec["runs"] for k in ("evaluation", "metrics", "timing")
+        ]
     return files
 
 

@@ -10,6 +10,8 @@ rule train:
     output:
         model=directory("results/train/{dataset}/{trainset}/{method}/seed{seed}/model"),
         metrics="results/train/{dataset}/{trainset}/{method}/seed{seed}/metrics.json",
+        # Timings vary run to run: beside the benchmarks, so results/ is byte-identical.
+        timing="benchmarks/train/{dataset}/{trainset}/{method}/seed{seed}.timing.json",
     log:
         "logs/train/{dataset}/{trainset}/{method}/seed{seed}.log",
     benchmark:

@@ -39,16 +39,17 @@ def run(validated, train, dev=(), test=(), task="classification", labels=None, *
 
 
 def test_text_repairs():
-    assert T.normalize_unicode("ｆｕｌｌ ﬁ") == "full fi"
-    assert T.strip_html("a &amp;amp; <br/>b <a href='x'>c</a> &lt;tag&gt;") == "a &  b  c  <tag>"
+    assert T.normalize_unicode("ｆｕｌｌ ﬁ", "NFKC") == "full fi"
+    assert T.normalize_unicode("ｆｕｌｌ ﬁ km²") == "ｆｕｌｌ ﬁ km²"  # NFC, the default, only composes
+    assert T.strip_html("a &amp;amp; <br/>b <a href='x'>c</a> &lt;i&gt;d&lt;/i&gt;") == "a &  b c d"
     assert T.remove_control("zero\u200bwidth\u00ad\x07 ok\n") == "zerowidth ok\n"
     assert collapse_whitespace(" a \t\n b  ") == "a b"
     assert near_key("Café,  GREAT!") == near_key("cafe great")
 
 
 @pytest.mark.parametrize("rule, dirty, clean", [
-    ("unicode", "ｇｏｏｄ", "good"),
-    ("html", "good &amp; <b>bold</b>", "good &  bold "),
+    ("unicode", "cafe\u0301", "caf\u00e9"),  # NFC composes e + combining acute
+    ("html", "good &amp; <b>bold</b>", "good & bold"),
     ("control_chars", "go\u200bod", "good"),
     ("whitespace", "  so   good ", "so good"),
 ])

@@ -19,7 +19,7 @@ def test_defaults_are_filled(validated):
     assert ds["columns"] == {"text": "text", "text_pair": None, "label": "label", "tokens": "tokens", "tags": "tags"}
     assert ds["split"] == {"dev": 0.1, "test": 0.2, "stratify": True}
     assert ds["source"]["format"] == "auto" and ds["source"]["encoding"] == "utf-8"
-    assert ds["cleaning"]["unicode"] == {"action": "repair", "form": "NFKC"}
+    assert ds["cleaning"]["unicode"] == {"action": "repair", "form": "NFC"}
     assert ds["cleaning"]["unknown_labels"]["action"] == "fail"
     assert ds["cleaning"]["exact_duplicates"]["splits"] == ["train", "dev", "test"]
     assert cfg["model"]["name_or_path"] == "minilm"

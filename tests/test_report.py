@@ -77,9 +77,15 @@ def test_tiny_chain_produces_the_report_and_summary(tmp_path):
         assert needle in html
     assert "http://" not in html and "https://" not in html, "the report must open offline"
     plots = {p.name for p in (res / "report/plots").iterdir()}
-    assert {"tiny_clean_vs_attack.png", "tiny_noise.png", "tiny_attack_success.png", "compute_cost.png"} <= plots
-    stages = {row["stage"] for row in summary["compute"]}
-    assert {"train", "attack", "evaluate", "suites"} <= stages
+    assert {"tiny_clean_vs_attack.png", "tiny_noise.png", "tiny_attack_success.png"} <= plots
+    # Timings live beside the benchmarks (results/ is byte-identical run to run), linked from the report.
+    assert "../../benchmarks/report/compute.html" in html and "compute" not in summary
+    compute = json.loads((tmp_path / "benchmarks/report/compute.json").read_text())
+    assert {"train", "attack", "evaluate", "suites"} <= {row["stage"] for row in compute["jobs"]}
+    assert {(r["trainset"], r["method"]) for r in compute["training"]} == {(t, m) for t in ("clean", "adversarial")
+                                                                           for m in ("none", "fgm")}
+    assert all(r["train_seconds_this_run"] > 0 for r in compute["training"])
+    assert "data:image/png;base64," in (tmp_path / "benchmarks/report/compute.html").read_text()
 
     # Intervals for every figure, paired comparisons with the baseline, calibration before and after.
     evidence = data["evidence"]
@@ -105,6 +111,19 @@ def test_tiny_chain_produces_the_report_and_summary(tmp_path):
     run_snakemake(tmp_path, cfg, "--report", str(tmp_path / "report.zip"))
     names = zipfile.ZipFile(tmp_path / "report.zip").namelist()
     assert any(n.endswith("report.html") for n in names) and any(n.endswith("tiny_noise.png") for n in names)
+    assert_same_results_in_a_second_run(tmp_path, cfg)
+
+
+def assert_same_results_in_a_second_run(first, cfg):
+    """Same config and seed: every file under results/ has the same bytes, training, attacks,
+    evaluation and the report included (timings are kept in benchmarks/)."""
+    second = first / "again"
+    second.mkdir()
+    run_snakemake(second, cfg)
+    files = sorted(p.relative_to(first) for p in (first / "results").rglob("*") if p.is_file())
+    assert len(files) > 50 and files == sorted(p.relative_to(second) for p in (second / "results").rglob("*") if p.is_file())
+    differ = [str(f) for f in files if (first / f).read_bytes() != (second / f).read_bytes()]
+    assert not differ, differ
 
 
 def test_tiny_ner_chain_reports_entity_types_and_keeps_gold_entities(tmp_path):
@@ -132,3 +151,4 @@ def test_tiny_ner_chain_reports_entity_types_and_keeps_gold_entities(tmp_path):
         assert len(row["tokens"]) == len(row["tags"]) and not iob.invalid_positions(row["tags"])
     assert (res / f"report/plots/{ds}_per_type_f1.png").is_file()
     assert "F1 per entity type" in (res / "report/report.html").read_text()
+    assert_same_results_in_a_second_run(tmp_path, cfg)

@@ -35,6 +35,11 @@ class Ledger:
         self.dropped_rows.append({**row, "split": split, "rule": rule, "detail": detail})
         self._example(rule, {"split": split, "id": row["id"], "outcome": "dropped", "before": self.task.show(row), "detail": detail})
 
+    def event(self, rule: str, split: str, name: str, n: int = 1) -> None:
+        """Something a repair did inside a row's text (`entities_unescaped`), counted beside the rows."""
+        if n:
+            self.counts[rule][split][name] += n
+
     @staticmethod
     def failure(rule: str, split: str, row: dict, detail: str, fix: str, other_actions: str) -> DataError:
         return DataError(

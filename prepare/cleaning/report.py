@@ -5,12 +5,15 @@ from __future__ import annotations
 from robustflow.rows import SPLITS
 
 
-def _cell(text: str) -> str:
+def _cell(text: object) -> str:
+    """User text in a table cell: markup escaped (Markdown viewers render raw HTML, so a label
+    `<img src=x onerror=...>` would run), pipes escaped, on one line."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("|", "\\|").replace("\n", " ")
 
 
 def render_markdown(report: dict) -> str:
-    lines = [f"# Cleaning report: {report['dataset']} ({report['task']})", "",
+    lines = [f"# Cleaning report: {_cell(report['dataset'])} ({report['task']})", "",
              "| split | rows in | dropped | repair events | rows out |", "| --- | ---: | ---: | ---: | ---: |"]
     for split in SPLITS:
         s = report["splits"][split]
@@ -21,10 +24,12 @@ def render_markdown(report: dict) -> str:
         cells = []
         for split in SPLITS:
             c = rule["counts"].get(split, {})
-            parts = [f"{c[k]} {k}" for k in ("dropped", "repaired") if c.get(k)]
+            parts = [f"{n} {k.replace('_', ' ')}" for k, n in c.items() if n]
             cells.append(", ".join(parts) or "0")
         lines.append(f"| {name} | {rule['action']} | " + " | ".join(cells) + " |")
-    lines += ["", "## Labels after cleaning", "", "| split | " + " | ".join(report["labels"]) + " |",
+    if report.get("notes"):
+        lines += ["", "## Notes", ""] + [f"- {_cell(n)}" for n in report["notes"]]
+    lines += ["", "## Labels after cleaning", "", "| split | " + " | ".join(map(_cell, report["labels"])) + " |",
               "| --- | " + " | ".join("---:" for _ in report["labels"]) + " |"]
     for split in SPLITS:
         counts = report["splits"][split]["labels"]
@@ -34,6 +39,6 @@ def render_markdown(report: dict) -> str:
         lines += ["", "## Examples", "", "| rule | split | id | outcome | detail | before | after |",
                   "| --- | --- | --- | --- | --- | --- | --- |"]
         for name, e in examples:
-            lines.append(f"| {name} | {e['split']} | {e['id']} | {e['outcome']} | {_cell(e['detail'])} | "
+            lines.append(f"| {name} | {e['split']} | {_cell(e['id'])} | {e['outcome']} | {_cell(e['detail'])} | "
                          f"{_cell(e['before'])} | {_cell(e.get('after', ''))} |")
     return "\n".join(lines) + "\n"

@@ -7,7 +7,8 @@ whitespace) and `filter_rows` for rules that drop or fail rows; the rules only s
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from typing import Callable, Iterable
 
 from prepare.cleaning import text as T
@@ -21,8 +22,9 @@ Check = Callable[[dict], "str | None"]  # a row -> what is wrong with it, or Non
 
 
 def repair_text(rule: str, splits: Splits, action: str, ledger: Ledger, task: Task, fn: Callable[[str], str],
-                what: str, fix: str) -> Splits:
-    """Apply ``fn`` to every text/token (repair), or drop/fail the rows it would change."""
+                what: str, fix: str, events: Callable[[str], dict[str, int]] | None = None) -> Splits:
+    """Apply ``fn`` to every text/token (repair), or drop/fail the rows it would change. ``events``
+    counts what a repair did inside a text (entities unescaped, tags removed), summed per split."""
     if action == "off":
         return splits
     out: Splits = {}
@@ -34,6 +36,9 @@ def repair_text(rule: str, splits: Splits, action: str, ledger: Ledger, task: Ta
                 kept.append(row)
             elif action == "repair":
                 ledger.repaired(rule, split, row, changed, what)
+                for text in task.texts(row) if events else ():
+                    for event, n in events(text).items():
+                        ledger.event(rule, split, event, n)
                 kept.append(changed)
             elif action == "fail":
                 raise ledger.failure(rule, split, row, f"text has {what}", fix, "repair, drop or off")
@@ -76,8 +81,43 @@ def unicode(splits: Splits, cfg: dict, ledger: Ledger, task: Task) -> Splits:
 
 
 def html(splits: Splits, cfg: dict, ledger: Ledger, task: Task) -> Splits:
-    return repair_text("html", splits, cfg["action"], ledger, task, T.strip_html, "HTML tags or entities",
-                       "export plain text without markup")
+    # A block tag is a word break in a text, but must not put a space inside a token.
+    separator = "" if task.texts_are_tokens else " "
+    return repair_text("html", splits, cfg["action"], ledger, task, lambda t: T.strip_html(t, separator),
+                       "HTML tags or entities", "export plain text without markup", events=T.html_counts)
+
+
+def token_prefix(splits: Splits, cfg: dict, ledger: Ledger, task: Task) -> Splits:
+    """NER tokens that carry a language prefix (`en:Paris`, as some multilingual corpora ship them)
+    lose it: the configured prefix, or with prefix null the one most tokens share."""
+    if cfg["action"] == "off":
+        return splits
+    prefix = cfg["prefix"] or (shared_token_prefix(splits.get("train", [])) or {}).get("prefix")
+    if not prefix:
+        return splits
+    return repair_text("token_prefix", splits, cfg["action"], ledger, task,
+                       lambda t: t[len(prefix):] if t.startswith(prefix) and len(t) > len(prefix) else t,
+                       f"tokens prefixed {prefix!r}", f"remove the {prefix!r} prefix from the tokens")
+
+
+_PREFIX = re.compile(r"^([A-Za-z]{2,3}(?:[-_][A-Za-z]{2,4})?:)(?=.)")
+
+
+def shared_token_prefix(rows: list[dict], share: float = 0.5) -> dict | None:
+    """The language-like prefix (`en:`, `pt-br:`) most tokens of these NER rows start with, when
+    more than ``share`` of them do: {prefix, tokens, share}."""
+    counts: Counter = Counter()
+    total = 0
+    for row in rows:
+        for token in row.get("tokens", []):
+            total += 1
+            m = _PREFIX.match(token)
+            if m:
+                counts[m.group(1)] += 1
+    if not counts or not total:
+        return None
+    prefix, n = counts.most_common(1)[0]
+    return {"prefix": prefix, "tokens": n, "share": round(n / total, 4)} if n / total > share else None
 
 
 def control_chars(splits: Splits, cfg: dict, ledger: Ledger, task: Task) -> Splits:

@@ -3,10 +3,11 @@ between sentences, `-DOCSTART-` lines between documents (not sentences)."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from robustflow.errors import DataError
+from robustflow.errors import DataError, visible
 from robustflow.iob import parse_tag
 from prepare.readers.files import read_text
 
@@ -23,6 +24,12 @@ class ConllFile:
     sentences: list[ConllSentence]
     documents: int  # -DOCSTART- separators seen
     columns: int  # fields per token line
+    invisible_lines: int = 0  # lines of only invisible characters (a stray BOM, zero-width spaces): sentence breaks
+
+
+def is_invisible(line: str) -> bool:
+    """Blank, or only whitespace, format (Cf: BOM, zero-width space) and control characters."""
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc") for ch in line)
 
 
 def read_conll(
@@ -42,11 +49,13 @@ def read_conll(
     width: int | None = None
     width_line = 0
     documents = 0
+    invisible = 0
     # split("\n"), not splitlines(): the latter also breaks on \x1c, \x85 and \u2028 inside tokens.
     for line_no, raw in enumerate(text.split("\n"), start=1):
         line = raw.rstrip("\r")
         fields = line.split(delimiter) if delimiter else line.split()
-        if not line.strip():
+        if is_invisible(line):
+            invisible += bool(line.strip())  # not counted: the ordinary empty line
             current = None
             continue
         if fields[0] == docstart:
@@ -57,7 +66,8 @@ def read_conll(
             width, width_line = len(fields), line_no
         if len(fields) != width:
             raise DataError(
-                f"{path}, line {line_no}: {len(fields)} columns, but line {width_line} has {width}. "
+                f"{path}, line {line_no}: {len(fields)} columns, but line {width_line} has {width} "
+                f"(line {line_no} reads \"{visible(line)}\"). "
                 "Fix: every token line needs the same columns (a token with a space inside? set `conll.delimiter`, "
                 "e.g. to a tab, if the file is tab-separated)."
             )
@@ -80,4 +90,4 @@ def read_conll(
         current.tags.append(tag)
     if not sentences:
         raise DataError(f"{path}: no token lines found (only blank or {docstart} lines). Fix: check the file.")
-    return ConllFile(sentences=sentences, documents=documents, columns=width or 0)
+    return ConllFile(sentences=sentences, documents=documents, columns=width or 0, invisible_lines=invisible)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from prepare.readers.tabular import iter_delimited, iter_jsonl, iter_parquet, re
 from prepare.spec import DatasetSpec
 from robustflow import iob
 from robustflow.errors import DataError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -70,7 +73,11 @@ def read_split(spec: DatasetSpec, role: str, path: str | None = None) -> SplitRe
         conll = read_conll(path, spec.conll["token_column"], spec.conll["tag_column"], spec.conll["delimiter"],
                            spec.conll["docstart"], spec.encoding, spec.label_map)
         rows = [{"tokens": s.tokens, "tags": s.tags, "source_line": s.line} for s in conll.sentences]
-        info = {"source": str(path), "format": "conll", "documents": conll.documents, "columns": conll.columns}
+        info = {"source": str(path), "format": "conll", "documents": conll.documents, "columns": conll.columns,
+                "invisible_lines": conll.invisible_lines}
+        if conll.invisible_lines:
+            log.warning("%s: %d line(s) held only invisible characters (BOM, zero-width or control); read as "
+                        "sentence breaks", path, conll.invisible_lines)
         source = str(path)
     else:
         source, fmt, records = _records(spec, role, path)

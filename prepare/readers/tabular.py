@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Iterator
 
-from robustflow.errors import DataError
+from robustflow.errors import DataError, visible
 from prepare.readers.files import check_file, read_text
 
 Record = dict[object, object]
@@ -33,6 +33,7 @@ def iter_delimited(path: Path, delimiter: str, encoding: str, header: bool) -> I
             if names is None:
                 names = row if header else list(range(len(row)))
                 if header:
+                    _check_header(path, line, row)
                     continue
             if len(row) != len(names):
                 raise DataError(
@@ -43,12 +44,38 @@ def iter_delimited(path: Path, delimiter: str, encoding: str, header: bool) -> I
             count += 1
             yield line, dict(zip(names, row))
     except csv.Error as exc:
+        # `start`: where the broken record began (an unclosed quote runs on to the end of the file,
+        # where the reader stops).
         raise DataError(
-            f"{path}, line {reader.line_num}: malformed {'TSV' if delimiter == chr(9) else 'CSV'} ({exc}). "
-            'Fix: close every opening quote and double quotes inside quoted fields ("say ""hi""").'
+            f"{path}, line {start}: malformed {'TSV' if delimiter == chr(9) else 'CSV'} ({exc}) in the record "
+            f"that starts there. "
+            'Fix: close every opening quote and double quotes inside quoted fields ("say ""hi"""), '
+            "or set `source.format` if the file is not delimited."
         ) from None
     if count == 0:
         raise DataError(f"{path}: no data rows{' after the header' if names else ''}. Fix: check the export that wrote it.")
+
+
+def _check_header(path: Path, line: int, names: list[str]) -> None:
+    """Two columns with one name: a reader would keep only the last of them, silently."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            raise DataError(
+                f"{path}, line {line}: the header names column '{visible(name)}' twice (columns {seen[name]} and "
+                f"{position}); a reader would keep only the last. Fix: rename one of them in the file."
+            )
+        seen[name] = position
+
+
+def _unique_keys(path: Path, line: int, pairs: list[tuple[str, object]]) -> dict:
+    record: dict = {}
+    for key, value in pairs:
+        if key in record:
+            raise DataError(f"{path}, line {line}: key '{visible(key)}' appears twice in one object; JSON readers keep "
+                            "only the last. Fix: remove or rename one of them.")
+        record[key] = value
+    return record
 
 
 def iter_jsonl(path: Path, encoding: str) -> Iterator[tuple[int, Record]]:
@@ -58,7 +85,7 @@ def iter_jsonl(path: Path, encoding: str) -> Iterator[tuple[int, Record]]:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(line, object_pairs_hook=lambda pairs: _unique_keys(path, line_no, pairs))
         except json.JSONDecodeError as exc:
             raise DataError(
                 f"{path}, line {line_no}: not valid JSON ({exc.msg} at column {exc.colno}). "

@@ -64,7 +64,15 @@ def explain(error: jsonschema.ValidationError) -> str:
         return f"{where}: {value!r} is not allowed; allowed: {', '.join(map(repr, expected))}"
     if kind == "type":
         wanted = " or ".join(expected) if isinstance(expected, list) else expected
-        return f"{where}: expected {wanted}, got {value!r} ({type(value).__name__})"
+        hint = ""
+        if isinstance(value, str) and {"number", "integer"} & set(expected if isinstance(expected, list) else [expected]):
+            try:
+                float(value)
+                hint = (f"; YAML reads {value} as text (an exponent needs a dot in YAML 1.1): write "
+                        f"{_yaml_number(value)}")
+            except ValueError:
+                pass
+        return f"{where}: expected {wanted}, got {value!r} ({type(value).__name__}){hint}"
     if kind == "required":
         return f"{where}: {error.message.split(' is a required')[0]} is required but missing"
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
@@ -79,6 +87,14 @@ def explain(error: jsonschema.ValidationError) -> str:
         return (f"{where}: name {value!r} is not allowed: start with a letter or digit, then letters, digits, "
                 "'_', '.' or '-' (the name becomes a folder and a wildcard value)")
     return f"{where}: {error.message}"
+
+
+def _yaml_number(text: str) -> str:
+    """'1e-4' as YAML reads a number: '1.0e-4' (or 0.0001)."""
+    mantissa, _, exponent = text.lower().partition("e")
+    if exponent and "." not in mantissa:
+        return f"{mantissa}.0e{exponent} (or {float(text):g})"
+    return f"{float(text):g}"
 
 
 def deep_merge(base: dict, override: dict) -> dict:

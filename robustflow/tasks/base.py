@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from robustflow.errors import DataError
+from robustflow.errors import DataError, visible
 
 IGNORE = -100  # label id the loss ignores (sub-word pieces after the first, padding)
 
@@ -25,18 +25,40 @@ NOISE_SUITES = {
 class Encoded:
     features: list[dict]  # input_ids, attention_mask, (token_type_ids), labels
     truncated_words: int = 0
+    cut_words: list[int] = field(default_factory=list)  # NER: per row, its last words cut off by max_length
     word_ids: list[list[int | None]] = field(default_factory=list)  # NER: piece -> word, to map predictions back
 
 
 def as_text(value: object, path: object, line: int, field: str) -> str:
-    """Strings pass, numbers become text, a missing value is empty (the cleaning stage counts it)."""
+    """Strings pass and a missing value is empty (the cleaning stage counts it); anything else in a
+    text field is an error rather than a silent str(): integer 0 would become the text "0", a
+    boolean "True" (usually the wrong column, or a typed export of a text column)."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    if isinstance(value, (int, float, bool)):
+    raise DataError(
+        f"{path}, line {line}, field {field!r}: expected text, got {type(value).__name__} "
+        f"'{visible(str(value)[:60])}'. Fix: store this column as strings, or point `columns` at the text column."
+    )
+
+
+def as_label(value: object, path: object, line: int, field: str) -> str:
+    """A label as a string: text, or an integer class id (JSONL and hub datasets store 0/1). A float
+    ("1.0", often an integer column with a missing value) or a boolean would become a new label
+    that matches nothing, so they are errors."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    raise DataError(f"{path}, line {line}, field {field!r}: expected text, got {type(value).__name__} {str(value)[:60]!r}.")
+    kind = "a boolean" if isinstance(value, bool) else f"a {type(value).__name__}"
+    raise DataError(
+        f"{path}, line {line}, field {field!r}: label {value!r} is {kind}; labels must be text or integers. "
+        "Fix: write the labels as text or whole numbers in the file (a float label column usually means a "
+        "missing value turned integers into floats), then map them with `label_map` if needed."
+    )
 
 
 def percent(x: float) -> str:
@@ -55,6 +77,10 @@ class Task:
     fallback_format: str | None  # file format when the extension says nothing (None: an error)
     alignment_rules: tuple[str, ...] = ()  # cleaning rules that run first (token/label alignment)
     tag_rules: tuple[str, ...] = ()  # cleaning rules that run after the text repairs
+    # The model config's problem_type, set when the head is made (transformers sets it on the first
+    # forward with labels, which a training job resumed after its last epoch never runs).
+    problem_type: str | None = None
+    texts_are_tokens: bool = False  # `texts` are single tokens: a repair must never put whitespace inside one
     default_suites: dict
 
     def __repr__(self) -> str:
@@ -166,6 +192,10 @@ class Task:
         """(prediction, class distribution) of one row from its per-class (NER: per-piece)
         probabilities; NER: one distribution per word."""
         raise NotImplementedError
+
+    def truncation(self, rows: Sequence[dict], enc: Encoded) -> dict:
+        """What max_length cut off (NER: words, predicted O; classification counts nothing)."""
+        return {}
 
     # ---- metrics -----------------------------------------------------------------------------
     def metrics(self, gold: Sequence, pred: Sequence) -> dict:

@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Callable, Sequence
 
 from robustflow.errors import DataError
-from robustflow.tasks.base import NOISE_SUITES, Encoded, Task, as_text
+from robustflow.tasks.base import NOISE_SUITES, Encoded, Task, as_label, as_text
 from robustflow.textkey import near_key
 
 _SHOW = 200  # characters of text kept in report examples
@@ -20,6 +20,7 @@ class Classification(Task):
     content_fields = ("text", "text_pair")
     can_stratify = True
     fallback_format = None
+    problem_type = "single_label_classification"
     default_suites = {**NOISE_SUITES,
                       "paraphrase": {"type": "backtranslation", "backtranslation": {"backend": "apertium", "pivots": ["spa"]}}}
 
@@ -35,13 +36,16 @@ class Classification(Task):
         text = as_text(record[columns["text"]], path, line, str(columns["text"]))
         pair_col = columns.get("text_pair")
         pair = as_text(record[pair_col], path, line, str(pair_col)) if pair_col is not None else None
-        label = as_text(record[columns["label"]], path, line, str(columns["label"])).strip()
+        label = as_label(record[columns["label"]], path, line, str(columns["label"]))
         return {"text": text, "text_pair": pair, "label": label_map.get(label, label)}
 
     def dataset_problems(self, name: str, dataset: dict) -> list[str]:
         problems = []
         if dataset["source"]["format"] == "conll":
             problems.append(f"`datasets.{name}.source.format`: conll is an NER format but task is classification")
+        if dataset["cleaning"]["token_prefix"]["action"] != "off":
+            problems.append(f"`datasets.{name}.cleaning.token_prefix.action`: token prefixes are stripped from NER "
+                            "tokens only; set it to off for classification")
         if dataset["cleaning"]["unknown_labels"]["action"] == "repair":
             problems.append(f"`datasets.{name}.cleaning.unknown_labels.action`: repair only exists for NER (unknown "
                             "entities become O); for classification use drop, fail or off")

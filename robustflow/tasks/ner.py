@@ -12,17 +12,17 @@ from typing import Callable, Sequence
 
 from robustflow import iob
 from robustflow.errors import DataError
-from robustflow.tasks.base import IGNORE, NOISE_SUITES, Encoded, Task, as_text, percent
+from robustflow.tasks.base import IGNORE, NOISE_SUITES, Encoded, Task, as_label, as_text, percent
 from robustflow.textkey import near_key
 
 _SHOW = 200  # characters of text kept in report examples
 
 
-def _string_list(value: object, path: object, line: int, field: str) -> list[str]:
+def _string_list(value: object, path: object, line: int, field: str, item=as_text) -> list[str]:
     if not isinstance(value, (list, tuple)):
         raise DataError(f"{path}, line {line}, field {field!r}: expected a list, got {type(value).__name__}. "
                         "Fix: store tokens and tags as JSON arrays.")
-    return [as_text(v, path, line, field) for v in value]
+    return [item(v, path, line, field) for v in value]
 
 
 class Ner(Task):
@@ -33,7 +33,8 @@ class Ner(Task):
     content_fields = ("tokens",)
     can_stratify = False
     fallback_format = "conll"
-    alignment_rules = ("tag_count_mismatch",)
+    alignment_rules = ("tag_count_mismatch", "token_prefix")
+    texts_are_tokens = True
     tag_rules = ("invalid_iob",)
     default_suites = {**NOISE_SUITES, "mentions": {"type": "mention_replace", "word_p": 1.0, "max_changes": 100}}
 
@@ -47,7 +48,8 @@ class Ner(Task):
 
     def row_from_record(self, record: dict, path: object, line: int, columns: dict, label_map: dict) -> dict:
         tokens = _string_list(record[columns["tokens"]], path, line, str(columns["tokens"]))
-        tags = [label_map.get(t, t) for t in _string_list(record[columns["tags"]], path, line, str(columns["tags"]))]
+        # Tags may be class ids (hub exports store NER tags as integers; `label_map` names them).
+        tags = [label_map.get(t, t) for t in _string_list(record[columns["tags"]], path, line, str(columns["tags"]), as_label)]
         for position, tag in enumerate(tags):
             try:
                 iob.parse_tag(tag)
@@ -140,6 +142,7 @@ class Ner(Task):
             labels = self.word_labels(row, word_ids, label2id)
             kept = {w for w in word_ids if w is not None}
             out.truncated_words += len(row["tokens"]) - len(kept)
+            out.cut_words.append(len(row["tokens"]) - len(kept))
             out.features.append({k: enc[k][i] for k in enc.keys()} | {"labels": labels})
             out.word_ids.append(word_ids)
         return out
@@ -164,6 +167,13 @@ class Ner(Task):
                 dists[w] = probs[piece].tolist()
             previous = w
         return tags, dists
+
+    def truncation(self, rows: Sequence[dict], enc: Encoded) -> dict:
+        """Words cut off by max_length (they are predicted O), the sentences that lost some, and the
+        gold entity words among them (each one a recall loss no training can fix)."""
+        cut = [(row, n) for row, n in zip(rows, enc.cut_words) if n]
+        return {"words": enc.truncated_words, "sentences": len(cut),
+                "entity_words": sum(t != "O" for row, n in cut for t in row["tags"][len(row["tags"]) - n:])}
 
     def metrics(self, gold: Sequence, pred: Sequence) -> dict:
         """Entity-level, strict, IOB2 (strict mode without a scheme silently falls back to conlleval rules)."""

@@ -6,5 +6,6 @@ from report.build_report import build_report
 from robustflow.logs import job_logging
 
 with job_logging(snakemake.log[0]):
+    out = snakemake.output
     build_report(dict(snakemake.params.config), snakemake.params.datasets, snakemake.params.benchmarks,
-                 snakemake.output.html, snakemake.output.summary, snakemake.output.plots)
+                 out.html, out.summary, out.plots, out.compute_html, out.compute_json)

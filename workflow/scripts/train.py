@@ -10,4 +10,5 @@ with job_logging(snakemake.log[0]):
     set_threads(snakemake.threads)
     w, i = snakemake.wildcards, snakemake.input
     settings = FineTuneSettings.from_params(w.method, int(w.seed), snakemake.params.settings)
-    fine_tune(settings, i.train, i.dev, i.test, i.report, snakemake.output.model, snakemake.output.metrics)
+    out = snakemake.output
+    fine_tune(settings, i.train, i.dev, i.test, i.report, out.model, out.metrics, out.timing)

@@ -1,0 +1,122 @@
+"""Checks of what the config points at on this machine, run when the DAG is built: configured
+source files must exist (or Snakemake would plan on stale outputs of a file that is gone), and
+model references must resolve (a missing folder would otherwise be tried as a hub id, and fail
+only in the training job, after cleaning and augmentation, or retry the network for a minute).
+
+Kept apart from `validate_config`: a config can be valid on one machine and point at files that
+only exist on another (tests and library use validate configs with placeholder paths)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import socket
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from robustflow.models import BUILTIN
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+
+
+def source_file_problems(config: dict) -> list[str]:
+    problems = []
+    for name, ds in config["datasets"].items():
+        for split, path in (ds["source"].get("files") or {}).items():
+            p = Path(path).expanduser()
+            if not p.exists():
+                problems.append(f"`datasets.{name}.source.files.{split}`: {path} does not exist (relative paths start "
+                                f"at the working directory {Path.cwd()}). Fix: correct the path, or remove the split "
+                                "to carve it from train")
+            elif p.is_dir():
+                problems.append(f"`datasets.{name}.source.files.{split}`: {path} is a directory; point at the file inside it")
+    return problems
+
+
+def model_references(config: dict) -> Iterator[tuple[str, str]]:
+    """(key, model name or path) of every model the config names."""
+    yield "model.name_or_path", config["model"]["name_or_path"]
+    for section, augmenters in (("augment.augmenters", config["augment"]["augmenters"]),
+                                ("evaluate.suites", config["evaluate"]["suites"] or {})):
+        for name, aug in augmenters.items():
+            if "mlm" in aug:
+                yield f"{section}.{name}.mlm.model", aug["mlm"]["model"]
+            marian = (aug.get("backtranslation") or {}).get("marian", {}).get("models", {})
+            for pivot, pair in marian.items():
+                for direction in ("forward", "backward"):
+                    yield f"{section}.{name}.backtranslation.marian.models.{pivot}.{direction}", pair[direction]
+    for name, recipe in config["attack"]["recipes"].items():
+        if recipe.get("mlm"):
+            yield f"attack.recipes.{name}.mlm", recipe["mlm"]
+
+
+def looks_like_path(name: str) -> bool:
+    """A name meant as a local folder: it starts with . / or ~, holds a backslash or more than one
+    slash, ends with a slash, or its first part is a folder here (`results/...`). `org/name`
+    with nothing local behind it is a hub id."""
+    if name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1 or name.endswith("/"):
+        return True
+    return "/" in name and Path(name.split("/")[0]).is_dir()
+
+
+def _offline_flag() -> str | None:
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        if os.environ.get(var, "").strip().lower() in ("1", "true", "yes", "on"):
+            return var
+    return None
+
+
+def _cached(repo_id: str) -> bool:
+    from huggingface_hub import try_to_load_from_cache
+
+    return isinstance(try_to_load_from_cache(repo_id, "config.json"), str)
+
+
+@lru_cache(maxsize=1)
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """Whether the hub's host answers a TCP connection within ``timeout`` s (once per process)."""
+    from urllib.parse import urlparse
+
+    from huggingface_hub import constants
+
+    url = urlparse(constants.ENDPOINT)
+    try:
+        with socket.create_connection((url.hostname, url.port or 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def model_problem(key: str, name: str) -> str | None:
+    if name in BUILTIN:
+        module, fix = BUILTIN[name]
+        return None if importlib.util.find_spec(module) else f"`{key}`: {name!r} needs the {module} package. Fix: {fix}"
+    path = Path(name).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            return f"`{key}`: {name} is a file; a model is a folder (config.json, weights, tokenizer files)"
+        if not (path / "config.json").is_file():
+            return (f"`{key}`: {name} is a folder without config.json, so not a saved model. Fix: point at the folder "
+                    "`save_pretrained` wrote")
+        return None
+    if looks_like_path(name):
+        return (f"`{key}`: the model folder {name} does not exist (relative paths start at the working directory "
+                f"{Path.cwd()}). Fix: correct the path, or use `minilm` or a hub id")
+    if not _REPO_ID.match(name):
+        return f"`{key}`: {name!r} is neither an existing folder nor a hub id (owner/name). Fix: correct it"
+    if _cached(name):
+        return None
+    offline = _offline_flag() or (None if hub_reachable() else "no connection to the hub")
+    if offline:
+        return (f"`{key}`: {name!r} is not a local folder, so it is a hub id, and this machine is offline ({offline}) "
+                "with no cached copy. Fix: download it where there is network (`save_pretrained` to a folder), copy "
+                "the folder here and give its path, or use `minilm`")
+    return None
+
+
+def environment_problems(config: dict) -> list[str]:
+    problems = source_file_problems(config)
+    problems += [p for key, name in model_references(config) if (p := model_problem(key, name))]
+    return problems
