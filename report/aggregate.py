@@ -30,6 +30,7 @@ def aggregate_variant(task: Task, runs: list[dict]) -> dict:
         "temperature": mean_std(r["evaluation"]["calibration_scaled"]["temperature"] for r in runs),
         "suites": {s: {"metric": mean_std(r["evaluation"]["suites"][s]["metric"] for r in runs),
                        "drop": mean_std(r["evaluation"]["suites"][s]["drop"] for r in runs),
+                       "pass_rate": mean_std(r["evaluation"]["suites"][s].get("pass_rate") for r in runs),
                        "n": first["suites"][s]["n"]} for s in first["suites"]},
         "attacks": {a: {k: mean_std(r["evaluation"]["attacks"][a][k] for r in runs)
                         for k in ("clean_metric", "metric_under_attack", "success_rate", "mean_perturbed_ratio",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from report.compute import build_compute
+from report.gates import check_gates, junit_xml
 from report.html import render
 from report.plots import make_plots
 from report.summary import build_summary
@@ -29,13 +30,18 @@ def caption_for(name: str) -> str:
 
 
 def build_report(config: dict, datasets: dict, benchmarks: list[str], out_html: str, out_summary: str,
-                 plots_dir: str, out_compute_html: str | None = None, out_compute_json: str | None = None) -> dict:
-    """The report (results/report: the same bytes for the same config and seed) and, when asked,
-    the compute-cost page beside the benchmarks (timings of this run)."""
+                 plots_dir: str, out_compute_html: str | None = None, out_compute_json: str | None = None,
+                 out_gates: str | None = None, out_junit: str | None = None) -> dict:
+    """The report (results/report: the same bytes for the same config and seed), the robustness
+    gates' results when asked, and the compute-cost page beside the benchmarks (timings of this run)."""
     summary = build_summary(config, datasets)
+    summary["gates"] = check_gates(config["gates"], summary)
     plots = make_plots(summary, plots_dir)
     write_json(out_summary, summary)
     write_text(out_html, render(summary, plots, {n: caption_for(n) for n in plots}))
+    if out_gates:
+        write_json(out_gates, summary["gates"])
+        write_text(out_junit, junit_xml(summary["gates"]))
     log.info("report: %d dataset(s), %d plots", len(datasets), len(plots))
     if out_compute_html:
         runs = [{"dataset": name, **run} for name, spec in datasets.items() for run in spec["runs"]]

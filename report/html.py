@@ -114,6 +114,23 @@ def truncation_html(runs: list[dict]) -> str:
                      "of which gold entity words"], rows, left=1))
 
 
+def gates_html(results: list[dict]) -> str:
+    failed = sum(not r["passed"] for r in results)
+    rows = [[esc(r["gate"]), esc(r["dataset"]), esc(r["variant"]),
+             esc(r["metric"] + (f" {r['of']}" if r["of"] else "")),
+             "–" if r["value"] is None else f"{100 * r['value']:.1f}"
+             + (f" ({100 * r['low']:.1f}–{100 * r['high']:.1f})" if r["low"] is not None else ""),
+             ("≥ " if r["bound"] == "min" else "≤ ") + f"{100 * r['threshold']:.1f}",
+             "<span class='pos'>pass</span>" if r["passed"] else "<span class='neg'><b>FAIL</b></span>"]
+            for r in results]
+    verdict = (f"<p class='neg'><b>{failed} of {len(results)} gates failed</b>: the run exits non-zero.</p>" if failed
+               else f"<p class='pos'>all {len(results)} gates passed.</p>")
+    return (verdict + table(["gate", "dataset", "variant", "figure", "value % (interval)", "threshold %", "result"],
+                            rows, left=4)
+            + "<p class='muted'>Each gate reads the figure's point value; the interval shows how sure it is. "
+              "The same results are in results/report/junit.xml for CI systems.</p>")
+
+
 # results/report/report.html -> benchmarks/report/compute.html (timings are kept out of results/).
 COMPUTE_LINK = "<a href='../../benchmarks/report/compute.html'>compute cost page</a>"
 
@@ -128,6 +145,8 @@ def render(summary: dict, plots: dict[str, str], captions: dict[str, str]) -> st
            "seeds where a variant has several); [±x] after a figure: its difference to the baseline (clean/none) "
            "in points on the same rows, coloured and starred (*) when real: Holm-adjusted paired test below "
            f"{alpha} and interval excluding zero · every number is in summary.json</p>"]
+    if summary.get("gates"):
+        out.append("<h2>Robustness gates</h2>" + gates_html(summary["gates"]))
     for ds, data in summary["datasets"].items():
         ev = Evidence(data["evidence"])
         out.append(f"<h2>{esc(ds)}</h2><h3>What the evidence says</h3>" + findings_html(data["evidence"]))

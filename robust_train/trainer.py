@@ -146,6 +146,7 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
     best_state = None
     if (ckpt / "state.json").is_file() and json.loads((ckpt / "state.json").read_text()).get("fingerprint") == fp:
         state = json.loads((ckpt / "state.json").read_text())["state"]
+        state.setdefault("epoch_rows_seconds", [])  # a checkpoint written before timings had their own key
         from safetensors.torch import load_file
 
         model.load_state_dict(load_file(ckpt / "model.safetensors"))

@@ -425,4 +425,6 @@ def all_targets():
     targets += train_targets()
     if evaluation_targets():
         targets += evaluation_targets() + ["results/report/report.html"]
+        if config["gates"]:
+            targets.append("results/report/gates_passed.txt")
     return targets

@@ -22,6 +22,8 @@ rule report:
             caption="../workflow/report/plots.rst",
             category="Plots",
         ),
+        gates="results/report/gates.json",
+        junit="results/report/junit.xml",
         # Timings change every run: beside the benchmarks, so results/ stays byte-identical.
         compute_html="benchmarks/report/compute.html",
         compute_json="benchmarks/report/compute.json",
@@ -37,3 +39,21 @@ rule report:
         code=code_version("report"),
     script:
         "../workflow/scripts/report.py"
+
+
+# Robustness gates (config `gates`): the report job has evaluated them (gates.json, junit.xml, the
+# table in the report); this job fails the run when one failed, so CI stops the release.
+rule gates:
+    input:
+        "results/report/gates.json",
+    output:
+        "results/report/gates_passed.txt",
+    log:
+        "logs/gates.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        code=code_version("gates"),
+    script:
+        "../workflow/scripts/gates.py"

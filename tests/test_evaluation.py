@@ -102,7 +102,7 @@ def _run(trainset, method, seed, acc, under):
           "attacks": {"dwb": {"clean_metric": acc, "metric_under_attack": under, "success_rate": 0.5,
                               "mean_perturbed_ratio": 0.2, "mean_queries": 30.0}},
           "transfer": {"dwb": {"metric": 0.4, "n": 3}}}
-    return {"trainset": trainset, "method": method, "seed": seed, "evaluation": ev, "train_seconds": 10.0}
+    return {"trainset": trainset, "method": method, "seed": seed, "evaluation": ev}
 
 
 def test_aggregate_groups_seeds_and_measures_deltas_to_the_baseline():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import xml.etree.ElementTree as ET
 import zipfile
 
 import pytest
@@ -112,6 +114,30 @@ def test_tiny_chain_produces_the_report_and_summary(tmp_path):
     names = zipfile.ZipFile(tmp_path / "report.zip").namelist()
     assert any(n.endswith("report.html") for n in names) and any(n.endswith("tiny_noise.png") for n in names)
     assert_same_results_in_a_second_run(tmp_path, cfg)
+    assert_a_failing_gate_fails_the_run(tmp_path, cfg)
+
+
+def assert_a_failing_gate_fails_the_run(workdir, cfg):
+    """Gates rerun only the report and the gates job; a failing one makes snakemake exit non-zero
+    with what failed, and the report and JUnit file are still written."""
+    gated = json.loads(json.dumps(cfg))
+    gated["gates"] = {"accuracy": {"metric": "clean", "min": 0.0},
+                      "attack_floor": {"metric": "under_attack", "recipe": "deepwordbug", "min": 1.01,
+                                       "variants": ["clean/fgm"]}}
+    proc = run_snakemake(workdir, gated, check=False)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "robustness gates: 4 of 5 passed" in out and "FAILED attack_floor: tiny clean/fgm: under_attack deepwordbug" in out
+    ran = set(re.findall(r"^\s*(?:local)?rule (\w+):", out, flags=re.M))
+    assert ran == {"report", "gates"}, ran
+    suite = ET.fromstring((workdir / "results/report/junit.xml").read_text()).find("testsuite")
+    assert suite.get("tests") == "5" and suite.get("failures") == "1"
+    html = (workdir / "results/report/report.html").read_text()
+    assert "Robustness gates" in html and "1 of 5 gates failed" in html
+    assert not (workdir / "results/report/gates_passed.txt").exists()
+    del gated["gates"]["attack_floor"]
+    run_snakemake(workdir, gated)
+    assert "4 of 4 passed" in (workdir / "results/report/gates_passed.txt").read_text()
 
 
 def assert_same_results_in_a_second_run(first, cfg):

@@ -121,6 +121,9 @@ def _online_problems(config: dict) -> list[str]:
 
 
 def semantic_problems(config: dict) -> list[str]:
-    return (dataset_problems(config) + augment_problems(config)
-            + augmenter_problems(config["task"], config["evaluate"]["suites"], "evaluate.suites")
-            + attack_problems(config))
+    from report.gates import gate_problems  # after attack_problems: it fills attack.evaluate.recipes
+
+    problems = (dataset_problems(config) + augment_problems(config)
+                + augmenter_problems(config["task"], config["evaluate"]["suites"], "evaluate.suites")
+                + attack_problems(config))
+    return problems + gate_problems(config)

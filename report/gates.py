@@ -1,0 +1,133 @@
+"""Robustness gates: thresholds from the config checked on the report's figures, for CI.
+
+The report job evaluates every gate on every gated variant (gates.json, a JUnit XML file that CI
+systems read, and a table in the report), so the results exist whatever the outcome; the `gates`
+rule then fails the run when one failed, with a one-screen summary. Figures are fractions (0.7 =
+70 %), the same as in summary.json; each gate reads the figure's point value, and the report shows
+its bootstrap interval beside it.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape, quoteattr
+
+from robustflow.errors import RobustflowError
+
+# metric -> (the option naming what it measures, or None; label of the figure in the evidence, or None)
+METRICS = {
+    "clean": (None, "clean"),
+    "under_attack": ("recipe", "under {}"),
+    "attack_success": ("recipe", "{}: attack success"),
+    "suite_metric": ("suite", "suite {}"),
+    "suite_drop": ("suite", None),
+    "pass_rate": ("suite", None),
+    "ece": (None, "ECE"),
+    "ece_scaled": (None, "ECE after temperature scaling"),
+}
+
+
+class GateFailure(RobustflowError):
+    """A robustness gate failed: the model is more fragile than the config allows."""
+
+
+def gate_problems(config: dict) -> list[str]:
+    """What the schema cannot check: the recipe or suite a gate names, min or max, the variants."""
+    problems = []
+    recipes, suites = config["attack"]["evaluate"]["recipes"] or [], list(config["evaluate"]["suites"] or {})
+    variants = {f"{t}/{m}" for t in config["train"]["trainsets"] for m in config["train"]["methods"]}
+    for name, gate in config["gates"].items():
+        where, (option, _) = f"`gates.{name}", METRICS[gate["metric"]]
+        if option == "recipe" and gate.get("recipe") not in recipes:
+            problems.append(f"{where}.recipe`: {gate['metric']} needs one of the evaluated recipes "
+                            f"({', '.join(recipes) or 'none'}), got {gate.get('recipe')!r}")
+        if option == "suite" and gate.get("suite") not in suites:
+            problems.append(f"{where}.suite`: {gate['metric']} needs one of the suites ({', '.join(suites) or 'none'}), "
+                            f"got {gate.get('suite')!r}")
+        for other in ("recipe", "suite"):
+            if other in gate and option != other:
+                problems.append(f"{where}.{other}`: {gate['metric']} takes no {other}")
+        if ("min" in gate) == ("max" in gate):
+            problems.append(f"{where}`: set exactly one of min, max")
+        for variant in gate["variants"] or []:
+            if variant not in variants:
+                problems.append(f"{where}.variants`: {variant!r} is not a trained variant ({', '.join(sorted(variants))})")
+    return problems
+
+
+def _value(gate: dict, data: dict, variant: str) -> tuple[float | None, dict | None]:
+    """(the gated figure of ``variant``, its interval from the evidence or None)."""
+    option, label = METRICS[gate["metric"]]
+    what = gate.get(option) if option else None
+    if label is not None:
+        interval = data["evidence"]["intervals"][variant][label.format(what)]
+        return interval["value"], interval
+    key = "drop" if gate["metric"] == "suite_drop" else "pass_rate"
+    return data["variants"][variant]["suites"][what][key]["mean"], None
+
+
+def check_gates(gates: dict, summary: dict) -> list[dict]:
+    """One result per gate, dataset and gated variant, in config order."""
+    results = []
+    for name, gate in gates.items():
+        bound, threshold = ("min", gate["min"]) if "min" in gate else ("max", gate["max"])
+        for dataset, data in summary["datasets"].items():
+            for variant in gate["variants"] or list(data["variants"]):
+                value, interval = _value(gate, data, variant)
+                passed = value is not None and (value >= threshold if bound == "min" else value <= threshold)
+                results.append({"gate": name, "dataset": dataset, "variant": variant, "metric": gate["metric"],
+                                "of": gate.get("recipe") or gate.get("suite"), "value": value, "bound": bound,
+                                "threshold": threshold, "passed": passed,
+                                "low": interval["low"] if interval else None,
+                                "high": interval["high"] if interval else None})
+    return results
+
+
+def describe(result: dict) -> str:
+    what = result["metric"] + (f" {result['of']}" if result["of"] else "")
+    value = "no value" if result["value"] is None else f"{result['value']:.4f}"
+    sign = ">=" if result["bound"] == "min" else "<="
+    return f"{result['dataset']} {result['variant']}: {what} = {value}, needs {sign} {result['threshold']}"
+
+
+def junit_xml(results: list[dict]) -> str:
+    """The gates as one JUnit test suite (a test case per gate and variant); no timestamps, so the
+    same results give the same bytes."""
+    failures = sum(not r["passed"] for r in results)
+    cases = []
+    for r in results:
+        name = quoteattr(f"{r['gate']} [{r['dataset']} {r['variant']}]")
+        case = f'  <testcase classname="robustflow.gates" name={name} time="0"'
+        if r["passed"]:
+            cases.append(case + "/>")
+        else:
+            message = describe(r)
+            cases.append(f"{case}>\n    <failure message={quoteattr(message)} type=\"GateFailure\">"
+                         f"{escape(message)}</failure>\n  </testcase>")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<testsuites tests="{len(results)}" failures="{failures}">\n'
+            f'<testsuite name="robustflow robustness gates" tests="{len(results)}" failures="{failures}" errors="0">\n'
+            + "".join(c + "\n" for c in cases) + "</testsuite>\n</testsuites>\n")
+
+
+def enforce(results: list[dict]) -> str:
+    """The one-screen summary; raises GateFailure with it when a gate failed."""
+    failed = [r for r in results if not r["passed"]]
+    lines = [f"robustness gates: {len(results) - len(failed)} of {len(results)} passed"]
+    lines += [f"  FAILED {r['gate']}: {describe(r)}" for r in failed]
+    summary = "\n".join(lines)
+    if failed:
+        raise GateFailure(summary + "\n(the report and results/report/junit.xml are written; see the gates table "
+                                    "in results/report/report.html)")
+    return summary
+
+
+def enforce_file(gates_json: str, out_passed: str) -> None:
+    """The `gates` job: fail with the summary (stderr and the job log) or write it to ``out_passed``."""
+    import json
+    import logging
+
+    from robustflow.atomic import write_text
+
+    summary = enforce(json.loads(open(gates_json, encoding="utf-8").read()))
+    logging.getLogger(__name__).info("%s", summary)
+    write_text(out_passed, summary + "\n")
