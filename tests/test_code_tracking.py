@@ -70,8 +70,11 @@ def test_every_rule_that_runs_code_declares_its_code_version():
 def test_the_report_closure_holds_no_training_code_and_training_none_of_the_report():
     closure = {s: {str(p.relative_to(REPO)) for p in code_closure(REPO / f"workflow/scripts/{s}.py", REPO)}
                for s in SCRIPTS}
-    assert not any(f.startswith(("robust_train/", "augment/", "evaluation/")) for f in closure["report"])
-    assert not any(f.startswith("report/") for s in SCRIPTS if s != "report" for f in closure[s])
+    report_stage = ("report", "gates")
+    assert not any(f.startswith(("robust_train/", "augment/", "evaluation/")) for s in report_stage for f in closure[s])
+    assert not any(f.startswith("report/") for s in SCRIPTS if s not in report_stage for f in closure[s])
+    assert closure["gates"] == {"workflow/scripts/gates.py", "report/__init__.py", "report/gates.py", "robustflow/__init__.py",
+                                "robustflow/errors.py", "robustflow/logs.py", "robustflow/atomic.py"}  # no torch to check a threshold
     assert "prepare/builtin.py" in closure["fetch_builtin"]  # fetch only runs for built-in sources: not in the run below
     assert not any(f.startswith("robustflow/config") for s in SCRIPTS for f in closure[s])  # DAG-time code only
 
@@ -98,6 +101,7 @@ EDITS = {
     "robustflow/stats.py": {"evaluate", "report"},
     "augment/resources/pos_tagger.py": {"attack_shard", "train"},  # word swaps' part-of-speech check (online too)
     "report/html.py": {"report"},
+    "report/gates.py": {"report", "gates"},
     "robustflow/tasks/ner.py": {"ingest", "clean", "augment", "perturb_suite", "merge_augmented", "adversarial_trainset",
                                 "train", "attack_shard", "merge_attack", "evaluate", "report"},
     "robustflow/config/checks.py": set(),  # validates the config when the DAG is built; no job runs it
@@ -136,6 +140,7 @@ def test_editing_a_module_reruns_exactly_the_rules_that_import_it(tmp_path):
     cfg["attack"] = {"recipes": {"deepwordbug": {"type": "deepwordbug"}}, "shards": 1,
                      "generate": {"max_examples": 6}, "evaluate": {"max_examples": 4}}
     cfg["evaluate"] = {"suites": {"typos": {"type": "keyboard", "word_p": 0.2}}}
+    cfg["gates"] = {"floor": {"metric": "clean", "min": 0.0}}  # a gate that passes: the gates job is in the run
     snakefile = code / "Snakefile"
     run_snakemake(work, cfg, snakefile=snakefile)
     ran = planned(run_snakemake(work, cfg, "-n", "-F", snakefile=snakefile))
@@ -153,7 +158,7 @@ def test_editing_a_module_reruns_exactly_the_rules_that_import_it(tmp_path):
         assert code_triggered(summary) == expected, module
         assert expected <= planned(dry), module
         if module.startswith("report/"):
-            assert planned(dry) == {"report"}, "editing the report's code reruns only the report"
+            assert planned(dry) == {"report", "gates"}, "editing the report's code reruns only the report (and gates)"
         if not expected:
             assert "Nothing to be done" in dry.stdout + dry.stderr, module
     dry = run_snakemake(work, cfg, "-n", "-F", snakefile=snakefile).stdout
