@@ -11,6 +11,7 @@ import signal
 import stat
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -112,6 +113,10 @@ def test_12_a_live_run_keeps_its_lock(tmp_path):
     (meta / "locks").mkdir()
     (meta / "locks" / "0.input.lock").write_text("x")
     live = subprocess.Popen(["bash", "-c", "exec -a snakemake sleep 30"])
+    cmdline = Path(f"/proc/{live.pid}/cmdline")
+    deadline = time.monotonic() + 30  # until the exec: a forked child shows its parent's command line
+    while time.monotonic() < deadline and not cmdline.read_bytes().startswith(b"snakemake"):
+        time.sleep(0.01)
     try:
         (meta / "robustflow-lock-owner.json").write_text(json.dumps({"host": os.uname().nodename, "pid": live.pid}))
         assert release_stale_lock(meta) is None and (meta / "locks" / "0.input.lock").exists()
