@@ -75,7 +75,8 @@ def test_suite_drop_is_paired_with_the_same_clean_rows():
              {"id": "b~s", "parent_id": "b", "text": "txet b", "label": "pos"}]
     out = suite_result(_Fixed({"a~s": "pos", "b~s": "neg"}), suite, clean_pred, clean_rows)
     rows = out.pop("rows")
-    assert out == {"metric": 0.5, "clean_metric": 1.0, "drop": 0.5, "n": 2}
+    # b's prediction flipped (pos -> neg), a's held: half the rows pass.
+    assert out == {"metric": 0.5, "clean_metric": 1.0, "drop": 0.5, "n": 2, "pass_rate": 0.5}
     assert rows["metric"]["rows"] == [[1], [0]] and rows["clean_metric"]["rows"] == [[1], [1]]
     assert rows["metric"]["ids"] == ["a~s", "b~s"]
 
