@@ -17,7 +17,7 @@ from robust_train.predict import predict
 from robustflow import stats
 from robustflow.atomic import write_json
 from robustflow.devices import resolve_device
-from robustflow.models import load_trained
+from robustflow.existing_models import load_model
 from robustflow.rows import read_jsonl, read_rows
 from robustflow.tasks import Task, task_for
 
@@ -40,9 +40,9 @@ class EvaluateSettings:
 
 
 class Evaluator:
-    def __init__(self, task: Task, model_dir: str, batch_size: int, device: str):
+    def __init__(self, task: Task, model: dict, clean_report_path: str, batch_size: int, device: str):
         self.task, self.batch_size, self.device = task, batch_size, resolve_device(device, "train.device")
-        self.trained = load_trained(task, model_dir, self.device)
+        self.trained = load_model(task, model, clean_report_path, self.device)
 
     def predict(self, rows: list[dict], truncation: dict | None = None) -> tuple[list, list]:
         """(predictions, class distributions) in row order."""
@@ -128,11 +128,12 @@ def transfer_rows(task: Task, records: list[dict]) -> list[dict]:
     return [{"id": r["id"], **task.row_from_attack(r)} for r in records if r["status"] == "success"]
 
 
-def evaluate_model(settings: EvaluateSettings, model_dir: str, test_path: str, dev_path: str,
+def evaluate_model(settings: EvaluateSettings, model: dict, clean_report_path: str, test_path: str, dev_path: str,
                    suite_paths: dict[str, str], attack_paths: dict[str, str], transfer_paths: dict[str, str],
                    out_path: str) -> dict:
+    """``model``: which model (robustflow/existing_models.model_spec), trained here or existing."""
     task, bins = settings.task, settings.ece_bins
-    ev = Evaluator(task, model_dir, settings.batch_size, settings.device)
+    ev = Evaluator(task, model, clean_report_path, settings.batch_size, settings.device)
     label2id = ev.trained.label2id
     test, dev = read_rows(test_path), read_rows(dev_path)
     truncation: dict = {}

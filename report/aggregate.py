@@ -68,6 +68,6 @@ def aggregate(task: Task, runs: list[dict], baseline_key: str = "clean/none") ->
     groups: dict[str, list[dict]] = defaultdict(list)
     for run in runs:
         groups[variant_key(run)].append(run)
-    variants = {k: aggregate_variant(task, sorted(v, key=lambda r: r["seed"])) for k, v in groups.items()}
+    variants = {k: aggregate_variant(task, sorted(v, key=lambda r: r["seed"] or 0)) for k, v in groups.items()}
     add_deltas(variants, baseline_key)
     return variants

@@ -49,8 +49,8 @@ def training_costs(runs: list[dict]) -> list[dict]:
     """Per training run (dataset, trainset, method, seed, timing: its timing.json), its timings."""
     out = []
     for run in runs:
-        p = Path(run["timing"])
-        if p.exists():
+        p = Path(run["timing"]) if run.get("timing") else None  # an existing model has no training
+        if p and p.exists():
             out.append({k: run[k] for k in ("dataset", "trainset", "method", "seed")} | json.loads(p.read_text()))
     return out
 

@@ -35,6 +35,7 @@ def gate_problems(config: dict) -> list[str]:
     problems = []
     recipes, suites = config["attack"]["evaluate"]["recipes"] or [], list(config["evaluate"]["suites"] or {})
     variants = {f"{t}/{m}" for t in config["train"]["trainsets"] for m in config["train"]["methods"]}
+    variants |= {f"existing/{name}" for name in config.get("existing_models", {})}
     for name, gate in config["gates"].items():
         where, (option, _) = f"`gates.{name}", METRICS[gate["metric"]]
         if option == "recipe" and gate.get("recipe") not in recipes:
@@ -50,7 +51,7 @@ def gate_problems(config: dict) -> list[str]:
             problems.append(f"{where}`: set exactly one of min, max")
         for variant in gate["variants"] or []:
             if variant not in variants:
-                problems.append(f"{where}.variants`: {variant!r} is not a trained variant ({', '.join(sorted(variants))})")
+                problems.append(f"{where}.variants`: {variant!r} is not a variant of this experiment ({', '.join(sorted(variants))})")
     return problems
 
 

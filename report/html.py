@@ -99,9 +99,21 @@ def online_html(runs: list[dict]) -> str:
               f"What it costs against plain training: the {COMPUTE_LINK}.</p>")
 
 
+def existing_html(runs: list[dict]) -> str:
+    """Which models were evaluated without being trained here (`existing_models`)."""
+    rows = [[esc(f"existing/{r['method']}"), f"<code>{esc(r['model']['name_or_path'])}</code>",
+             esc(", ".join(f"{k} → {v}" for k, v in r["model"]["label_map"].items()) or "–")]
+            for r in runs if r["trainset"] == "existing"]
+    if not rows:
+        return ""
+    return ("<h3>Existing models</h3><p>Evaluated as they are (not trained by this workflow), on the same rows, "
+            "suites and attacks as every other variant.</p>" + table(["variant", "model", "labels renamed"], rows, left=3))
+
+
 def truncation_html(runs: list[dict]) -> str:
     """Words `model.max_length` cut off (NER: they are not trained on, and predicted O in test)."""
-    rows = [[esc(f"{r['trainset']}/{r['method']}"), str(r["seed"]), str(r["truncation"]["train_words"]),
+    rows = [[esc(f"{r['trainset']}/{r['method']}"), "–" if r["seed"] is None else str(r["seed"]),
+             str(r["truncation"]["train_words"]),
              str(r["truncation"]["test"].get("words", 0)), str(r["truncation"]["test"].get("sentences", 0)),
              str(r["truncation"]["test"].get("entity_words", 0))]
             for r in runs if r["truncation"]["train_words"] or r["truncation"]["test"].get("words")]
@@ -142,7 +154,7 @@ def render(summary: dict, plots: dict[str, str], captions: dict[str, str]) -> st
            f"<style>{CSS}</style></head><body><h1>Robustness report</h1>"
            f"<p class='muted'>task: {esc(task.name)} · datasets: {esc(', '.join(summary['datasets']))} · "
            f"figures in % with their {level} bootstrap interval in brackets (over the evaluated rows, and over "
-           "seeds where a variant has several); [±x] after a figure: its difference to the baseline (clean/none) "
+           "seeds where a variant has several); [±x] after a figure: its difference to the baseline "
            "in points on the same rows, coloured and starred (*) when real: Holm-adjusted paired test below "
            f"{alpha} and interval excluding zero · every number is in summary.json</p>"]
     if summary.get("gates"):
@@ -150,7 +162,8 @@ def render(summary: dict, plots: dict[str, str], captions: dict[str, str]) -> st
     for ds, data in summary["datasets"].items():
         ev = Evidence(data["evidence"])
         out.append(f"<h2>{esc(ds)}</h2><h3>What the evidence says</h3>" + findings_html(data["evidence"]))
-        out.append("<h3>Every variant at a glance</h3>" + overview_table(task, data["variants"], ev))
+        out.append(existing_html(data["runs"]) + "<h3>Every variant at a glance</h3>"
+                   + overview_table(task, data["variants"], ev))
         out.append("<p class='muted'>under: metric on the attacked test rows after the attack (n: rows attacked, the "
                    "same rows for every model); transfer: metric on the adversarial examples that fooled the "
                    "baseline (0 for the baseline by construction, so not tested against it).</p><h3>Perturbation suites</h3>")

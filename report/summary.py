@@ -64,10 +64,15 @@ def example_rows(task: Task, records: list[dict], limit: int) -> list[dict]:
     return out
 
 
+def seed_order(run: dict) -> tuple:
+    """Runs by seed; existing models (no seed) after the trained ones, in config order."""
+    return run["seed"] is None, run["seed"] or 0
+
+
 def evidence(runs: list[dict], settings: dict, seed: int, dataset: str, baseline: str = "clean/none") -> dict:
     """Intervals per variant and figure, paired comparisons with the baseline, and the real differences."""
     variants: dict[str, list[dict]] = {}
-    for run in sorted(runs, key=lambda r: r["seed"]):
+    for run in sorted(runs, key=seed_order):
         variants.setdefault(variant_key(run), []).append(run)
     compared = statistics.comparisons(variants, baseline, settings, seed, dataset)
     return {"baseline": baseline if baseline in variants else None, "settings": settings,
@@ -80,8 +85,9 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
     runs = []
     for run in spec["runs"]:
         evaluation = _load(run["evaluation"])
-        metrics = _load(run["metrics"])
+        metrics = _load(run["metrics"]) or {}  # an existing model was not trained here
         runs.append({"trainset": run["trainset"], "method": run["method"], "seed": run["seed"],
+                     **({"model": run["model"]} if run.get("model") else {}),
                      "evaluation": evaluation, "best_epoch": metrics.get("best_epoch"), "dev": metrics.get("dev"),
                      "online": metrics.get("online"),
                      "truncation": {"train_words": metrics.get("truncated_words", 0),
@@ -90,7 +96,8 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
                                                                     "mean_edit_distance", "mean_changed_token_rate",
                                                                     "params")}
               for name, path in spec["suite_stats"].items()}
-    found = evidence(runs, config["report"], config["seed"], name)
+    baseline = spec.get("baseline", "clean/none")
+    found = evidence(runs, config["report"], config["seed"], name, baseline)
     for run in runs:  # the per-row contributions are in the evaluation files; the summary keeps the figures
         run["evaluation"] = {k: v for k, v in run["evaluation"].items() if k != "rows"}
     return {
@@ -99,7 +106,7 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
         "augmentation": augmentation_summary(_load(spec.get("augment_report"))),
         "adversarial_trainset": _load(spec.get("adversarial_report")),
         "suites": suites,
-        "variants": aggregate(task, runs),
+        "variants": aggregate(task, runs, baseline),
         "runs": runs,
         "examples": {recipe: example_rows(task, _jsonl(path), examples_per_recipe)
                      for recipe, path in spec["examples"].items()},

@@ -59,6 +59,11 @@ class Evidence:
         return "" if stat is None else f"<br><span class='muted'>n={stat['n']}</span>"
 
 
+def seeds_text(seeds: list) -> str:
+    """A variant's seeds; an existing model was not trained here, so it has none."""
+    return ", ".join(str(s) for s in seeds if s is not None) or "– (existing model)"
+
+
 def overview_table(task: Task, variants: dict, ev: Evidence) -> str:
     any_v = next(iter(variants.values()))
     attacks, transfer = list(any_v["attacks"]), list(any_v["transfer"])
@@ -66,7 +71,7 @@ def overview_table(task: Task, variants: dict, ev: Evidence) -> str:
     headers = ["variant (trainset/method)", "seeds", f"clean {task.metric_name}{ev.n('clean')}"]
     headers += [f"under {esc(a)}{ev.n(f'under {a}')}" for a in attacks]
     headers += [f"transfer {esc(a)}{ev.n(f'transfer {a}')}" for a in transfer]
-    rows = [[esc(name), esc(", ".join(map(str, v["seeds"])))] + [ev.cell(name, f) for f in figures]
+    rows = [[esc(name), esc(seeds_text(v["seeds"]))] + [ev.cell(name, f) for f in figures]
             for name, v in variants.items()]
     return table(headers, rows, left=2)
 
@@ -102,13 +107,15 @@ def calibration_table(variants: dict, ev: Evidence) -> str:
 def findings_html(evidence: dict) -> str:
     compared = evidence["comparisons"]
     if evidence["baseline"] is None:
-        return "<p class='muted'>No baseline (clean/none) in this experiment: nothing is compared.</p>"
+        return "<p class='muted'>No baseline in this experiment: nothing is compared.</p>"
     level = f"{evidence['settings']['confidence']:.0%}"
+    out = (f"<p>Baseline: <b>{esc(evidence['baseline'])}</b> (plain fine-tuning on the clean split, first seed; in an "
+           "evaluation-only experiment, the first of <code>existing_models</code>).</p>")
     if evidence["findings"]:
         items = "".join(f"<li>{esc(line)}</li>" for line in evidence["findings"])
-        out = f"<ul>{items}</ul>"
+        out += f"<ul>{items}</ul>"
     else:
-        out = (f"<p>No variant differs from the baseline on any figure: no difference's {level} interval "
+        out += (f"<p>No variant differs from the baseline on any figure: no difference's {level} interval "
                f"excludes zero with a Holm-adjusted p-value below {evidence['settings']['alpha']} "
                f"({len(compared)} comparisons).</p>")
     if evidence.get("not_established"):

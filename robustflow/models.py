@@ -79,10 +79,19 @@ class TrainedModel:
         return {v: k for k, v in self.id2label.items()}
 
 
-def load_trained(task, model_dir: str | Path, device: str = "cpu") -> TrainedModel:
-    """A model this workflow trained (or any fine-tuned checkpoint of the task), on ``device``."""
-    tokenizer, model = load_pretrained(task.auto_model_class(), str(model_dir), "trained model",
-                                       "point at a folder written by the train rule (model/ with config.json).")
+def load_trained(task, model_dir: str | Path, device: str = "cpu", dataset_labels: Sequence[str] | None = None,
+                 label_map: dict[str, str] | None = None, trust_remote_code: bool = False) -> TrainedModel:
+    """A model this workflow trained, or any fine-tuned checkpoint of the task (a folder or a hub
+    id), on ``device``. With ``dataset_labels``, its labels are renamed through ``label_map`` and
+    checked to be exactly those (a ConfigError naming the mismatch otherwise)."""
+    from robustflow.existing_models import relabel
+
+    tokenizer, model = load_pretrained(task.auto_model_class(), str(model_dir), "model",
+                                       "point at a folder written by the train rule or `save_pretrained` (config.json, "
+                                       "weights, tokenizer files), or a hub id on a machine with network access.",
+                                       trust_remote_code=trust_remote_code)
     model = model.to(device)
     id2label = {int(k): v for k, v in model.config.id2label.items()}
+    if dataset_labels is not None:
+        id2label = relabel(id2label, label_map, task.model_labels(dataset_labels), f"model {model_dir}")
     return TrainedModel(model, tokenizer, id2label, trained_length(tokenizer, model))

@@ -5,13 +5,13 @@
 rule attack_shard:
     input:
         unpack(attack_rows),
-        model=model_dir,
+        model=trained_model,
     output:
-        "results/attack/{dataset}/{attack_split}/{trainset}/{method}/seed{seed}/{recipe}/shard{shard}.jsonl",
+        "results/attack/{dataset}/{attack_split}/{model}/{recipe}/shard{shard}.jsonl",
     log:
-        "logs/attack/{dataset}/{attack_split}/{trainset}/{method}/seed{seed}/{recipe}/shard{shard}.log",
+        "logs/attack/{dataset}/{attack_split}/{model}/{recipe}/shard{shard}.log",
     benchmark:
-        "benchmarks/attack/{dataset}/{attack_split}/{trainset}/{method}/seed{seed}/{recipe}/shard{shard}.tsv"
+        "benchmarks/attack/{dataset}/{attack_split}/{model}/{recipe}/shard{shard}.tsv"
     priority: baseline_first
     conda:
         ENV
@@ -20,6 +20,7 @@ rule attack_shard:
         gpu=1 if ATTACK["device"] == "cuda" else 0,
     params:
         settings=attack_params,
+        model=model_params,
         code=code_version("attack_shard"),
     script:
         "../workflow/scripts/attack_shard.py"
@@ -29,10 +30,10 @@ rule merge_attack:
     input:
         attack_shards,
     output:
-        records="results/attack/{dataset}/{attack_split}/{trainset}/{method}/seed{seed}/{recipe}.jsonl",
-        summary="results/attack/{dataset}/{attack_split}/{trainset}/{method}/seed{seed}/{recipe}.json",
+        records="results/attack/{dataset}/{attack_split}/{model}/{recipe}.jsonl",
+        summary="results/attack/{dataset}/{attack_split}/{model}/{recipe}.json",
     log:
-        "logs/attack/{dataset}/{attack_split}/{trainset}/{method}/seed{seed}/{recipe}/merge.log",
+        "logs/attack/{dataset}/{attack_split}/{model}/{recipe}/merge.log",
     localrule: True
     conda:
         ENV

@@ -14,6 +14,7 @@ from robustflow.config import validate_config
 from robustflow.config.environment import environment_problems
 from robustflow.devices import local_gpus
 from robustflow.errors import ConfigError
+from robustflow.existing_models import model_spec
 
 from robustflow.locks import record_owner, release_stale_lock
 
@@ -51,6 +52,7 @@ MERGED = config["augment"]["merge"]["use"] or AUGMENTERS
 ATTACK = config["attack"]
 RECIPES = list(ATTACK["recipes"])
 SUITES = list(config["evaluate"]["suites"])
+EXISTING = config["existing_models"]  # name -> entry: evaluated, never trained
 
 
 wildcard_constraints:
@@ -64,6 +66,9 @@ wildcard_constraints:
     recipe="|".join(map(re.escape, RECIPES)) or "(?!)",
     suite="|".join(map(re.escape, SUITES)) or "(?!)",
     shard=r"\d+",
+    # The model a job attacks or evaluates: trained here (trainset/method/seedN) or existing/<name>.
+    model=r"(?:clean|augmented|adversarial|online)/(?:none|fgm|pgd|freelb)/seed\d+"
+    + "".join(f"|existing/{re.escape(name)}" for name in EXISTING),
 
 
 def code_version(script):
@@ -188,6 +193,13 @@ def train_params(wildcards):
 # training rows and the transfer set every model is scored on.
 BASELINE = {"trainset": "clean", "method": "none", "seed": TRAIN["seeds"][0]}
 BASELINE_DIR = "{trainset}/{method}/seed{seed}".format(**BASELINE)
+# The reference model: its adversarial test examples are the transfer set every model is scored on
+# and the report's examples. The baseline when this experiment trains; else the first existing model.
+if TRAIN["methods"] or not EXISTING:
+    REFERENCE, REFERENCE_DIR = BASELINE, BASELINE_DIR
+else:
+    REFERENCE = {"trainset": "existing", "method": next(iter(EXISTING)), "seed": None}
+    REFERENCE_DIR = f"existing/{REFERENCE['method']}"
 
 
 def train_gpus(wildcards):
@@ -207,8 +219,12 @@ def baseline_first(wildcards):
     and every model's transfer score, so on a few cores they run first, not after other variants.
     """
     w = wildcards
-    is_baseline = (w.trainset, w.method, int(w.seed)) == tuple(BASELINE.values())
-    return 10 if is_baseline else 0
+    model = (
+        w.model
+        if "model" in w.keys()
+        else "{}/{}/seed{}".format(w.trainset, w.method, w.seed)
+    )
+    return 10 if model == BASELINE_DIR else 0
 
 
 def train_priority(wildcards):
@@ -217,9 +233,24 @@ def train_priority(wildcards):
     return max(baseline_first(wildcards), 5 * (wildcards.trainset == "online"))
 
 
-def model_dir(wildcards):
-    w = wildcards
-    return f"results/train/{w.dataset}/{w.trainset}/{w.method}/seed{w.seed}/model"
+def existing_name(model):
+    """The `existing_models` name of a {model} wildcard, or None for a model trained here."""
+    prefix = "existing/"
+    return model[len(prefix) :] if model.startswith(prefix) else None
+
+
+def trained_model(wildcards):
+    """The trained model folder a job reads (an input); none for an existing model (params only)."""
+    if existing_name(wildcards.model):
+        return []
+    return f"results/train/{wildcards.dataset}/{wildcards.model}/model"
+
+
+def model_params(wildcards):
+    name = existing_name(wildcards.model)
+    if name:
+        return model_spec(EXISTING[name]["name_or_path"], EXISTING[name])
+    return model_spec(f"results/train/{wildcards.dataset}/{wildcards.model}/model")
 
 
 def attack_rows(wildcards):
@@ -227,6 +258,7 @@ def attack_rows(wildcards):
     return {
         "rows": f"results/clean/{wildcards.dataset}/{split}.parquet",
         "pools": f"results/clean/{wildcards.dataset}/train.parquet",
+        "clean_report": f"results/clean/{wildcards.dataset}/report.json",
     }
 
 
@@ -247,12 +279,10 @@ def attack_params(wildcards):
 def attack_shards(wildcards):
     w = wildcards
     return expand(
-        "results/attack/{dataset}/{attack_split}/{trainset}/{method}/seed{seed}/{recipe}/shard{shard}.jsonl",
+        "results/attack/{dataset}/{attack_split}/{model}/{recipe}/shard{shard}.jsonl",
         dataset=w.dataset,
         attack_split=w.attack_split,
-        trainset=w.trainset,
-        method=w.method,
-        seed=w.seed,
+        model=w.model,
         recipe=w.recipe,
         shard=range(ATTACK["shards"]),
     )
@@ -283,11 +313,12 @@ def suite_params(wildcards):
 
 def evaluate_inputs(wildcards):
     w = wildcards
-    here = f"results/attack/{w.dataset}/test/{w.trainset}/{w.method}/seed{w.seed}"
-    base = f"results/attack/{w.dataset}/test/{BASELINE_DIR}"
+    here = f"results/attack/{w.dataset}/test/{w.model}"
+    base = f"results/attack/{w.dataset}/test/{REFERENCE_DIR}"
     recipes = ATTACK["evaluate"]["recipes"]
     return {
-        "model": model_dir(w),
+        "model": trained_model(w),
+        "clean_report": f"results/clean/{w.dataset}/report.json",
         "test": f"results/clean/{w.dataset}/test.parquet",
         "dev": f"results/clean/{w.dataset}/dev.parquet",
         **{f"suite_{s}": f"results/suites/{w.dataset}/{s}.parquet" for s in SUITES},
@@ -317,27 +348,36 @@ def train_targets():
     )
 
 
-def evaluation_targets():
-    return expand(
-        "results/evaluate/{dataset}/{trainset}/{method}/seed{seed}.json",
-        dataset=DATASETS,
-        trainset=TRAIN["trainsets"],
-        method=TRAIN["methods"],
-        seed=TRAIN["seeds"],
-    )
-
-
 def model_runs(dataset):
-    return [
+    """Every model the report shows: trained here, then the existing ones (`existing_models`)."""
+    trained = [
         {"trainset": t, "method": m, "seed": seed}
         for t in TRAIN["trainsets"]
         for m in TRAIN["methods"]
         for seed in TRAIN["seeds"]
     ]
+    return trained + [
+        {"trainset": "existing", "method": name, "seed": None} for name in EXISTING
+    ]
+
+
+def run_model(run):
+    """The {model} wildcard of a run."""
+    if run["trainset"] == "existing":
+        return f"existing/{run['method']}"
+    return "{trainset}/{method}/seed{seed}".format(**run)
 
 
 def run_path(dataset, run):
-    return "{d}/{trainset}/{method}/seed{seed}".format(d=dataset, **run)
+    return f"{dataset}/{run_model(run)}"
+
+
+def evaluation_targets():
+    return [
+        f"results/evaluate/{run_path(ds, run)}.json"
+        for ds in DATASETS
+        for run in model_runs(ds)
+    ]
 
 
 def report_datasets():
@@ -345,6 +385,8 @@ def report_datasets():
     spec = {}
     for ds in DATASETS:
         spec[ds] = {
+            # What every variant is compared with: the reference model's variant.
+            "baseline": "{trainset}/{method}".format(**REFERENCE),
             "clean_report": f"results/clean/{ds}/report.json",
             "ingest_report": f"results/ingest/{ds}/ingest.json",
             "augment_report": (
@@ -357,20 +399,32 @@ def report_datasets():
             ),
             "suite_stats": {s: f"results/suites/{ds}/{s}.json" for s in SUITES},
             "examples": {
-                r: f"results/attack/{ds}/test/{BASELINE_DIR}/{r}.jsonl"
+                r: f"results/attack/{ds}/test/{REFERENCE_DIR}/{r}.jsonl"
                 for r in ATTACK["evaluate"]["recipes"]
             },
-            "runs": [
-                {
-                    **run,
-                    "evaluation": f"results/evaluate/{run_path(ds, run)}.json",
-                    "metrics": f"results/train/{run_path(ds, run)}/metrics.json",
-                    "timing": f"benchmarks/train/{run_path(ds, run)}.timing.json",
-                }
-                for run in model_runs(ds)
-            ],
+            "runs": [run_files(ds, run) for run in model_runs(ds)],
         }
     return spec
+
+
+def run_files(dataset, run):
+    """A run's files for the report; an existing model has no training metrics or timings."""
+    trained = run["trainset"] != "existing"
+    path = run_path(dataset, run)
+    return {
+        **run,
+        "evaluation": f"results/evaluate/{path}.json",
+        "metrics": f"results/train/{path}/metrics.json" if trained else None,
+        "timing": f"benchmarks/train/{path}.timing.json" if trained else None,
+        "model": (
+            None
+            if trained
+            else {
+                "name_or_path": EXISTING[run["method"]]["name_or_path"],
+                "label_map": EXISTING[run["method"]]["label_map"],
+            }
+        ),
+    }
 
 
 def report_inputs(wildcards):
@@ -384,7 +438,10 @@ def report_inputs(wildcards):
         ]
         files += [p for p in (spec["augment_report"], spec["adversarial_report"]) if p]
         files += [
-            run[k] for run in spec["runs"] for k in ("evaluation", "metrics", "timing")
+            run[k]
+            for run in spec["runs"]
+            for k in ("evaluation", "metrics", "timing")
+            if run[k]
         ]
     return files
 
@@ -398,10 +455,11 @@ def benchmark_files():
         files += [f"benchmarks/augment/{ds}/merge.tsv"] if AUGMENTERS else []
         files += [f"benchmarks/suites/{ds}/{s}.tsv" for s in SUITES]
         runs = model_runs(ds)
-        if BASELINE not in runs:
+        if REFERENCE == BASELINE and BASELINE not in runs:
             runs.append(BASELINE)
         for run in runs:
-            files.append(f"benchmarks/train/{run_path(ds, run)}.tsv")
+            if run["trainset"] != "existing":
+                files.append(f"benchmarks/train/{run_path(ds, run)}.tsv")
             files.append(f"benchmarks/evaluate/{run_path(ds, run)}.tsv")
             for r in ATTACK["evaluate"]["recipes"]:
                 files += [

@@ -1,21 +1,23 @@
-# Robustness evaluation (evaluation/): one job per trained model, on the clean test split, the
-# perturbation suites (rules/augment.smk), its attacks and the baseline's adversarial examples.
+# Robustness evaluation (evaluation/): one job per model, trained here or in `existing_models`, on
+# the clean test split, the perturbation suites (rules/augment.smk), its attacks and the reference
+# model's adversarial examples (transfer).
 
 
 rule evaluate:
     input:
         unpack(evaluate_inputs),
     output:
-        "results/evaluate/{dataset}/{trainset}/{method}/seed{seed}.json",
+        "results/evaluate/{dataset}/{model}.json",
     log:
-        "logs/evaluate/{dataset}/{trainset}/{method}/seed{seed}.log",
+        "logs/evaluate/{dataset}/{model}.log",
     benchmark:
-        "benchmarks/evaluate/{dataset}/{trainset}/{method}/seed{seed}.tsv"
+        "benchmarks/evaluate/{dataset}/{model}.tsv"
     conda:
         ENV
     threads: config["evaluate"]["threads"]
     params:
         settings=evaluate_params,
+        model=model_params,
         code=code_version("evaluate"),
     script:
         "../workflow/scripts/evaluate.py"

@@ -47,13 +47,17 @@ def cls_rows(tmp_path_factory):
 
 
 def sharded(tmp_path, task, recipe, settings, model, rows, shards, pools=None, max_examples=None):
-    paths = []
+    paths, report = [], tmp_path / "clean_report.json"
+    # The cleaned data's labels, which the attack job checks the model's against.
+    labels = LABELS if task == "classification" else sorted(task_for(task).labels_of(read_rows(rows)))
+    report.write_text(json.dumps({"labels": labels}))
     for k in range(shards):
         out = tmp_path / f"{recipe}-{shards}-{k}.jsonl"
         params = {"task": task, "settings": {"sentence_encoder": "minilm", **settings}, "max_examples": max_examples,
                   "shards": shards, "batch_size": 16,
                   "device": "cpu", "seed": 5}
-        run_attack_shard(AttackSettings.from_params(recipe, "test", params), k, str(model), str(rows),
+        run_attack_shard(AttackSettings.from_params(recipe, "test", params), k, {"name_or_path": str(model),
+                         "label_map": {}, "trust_remote_code": False}, str(report), str(rows),
                          str(pools or rows), str(out))
         paths.append(str(out))
     merged, summary = tmp_path / f"{recipe}-{shards}.jsonl", tmp_path / f"{recipe}-{shards}.json"

@@ -65,7 +65,7 @@ def test_junit_xml_lists_every_gate_and_its_failures():
     ({"metric": "under_attack", "min": 0.3}, r"`gates.g.recipe`: under_attack needs one of the evaluated recipes \(dwb\)"),
     ({"metric": "pass_rate", "suite": "nope", "min": 0.3}, r"`gates.g.suite`: pass_rate needs one of the suites \(typos\)"),
     ({"metric": "clean"}, r"`gates.g`: set exactly one of min, max"),
-    ({"metric": "clean", "min": 0.5, "variants": ["augmented/none"]}, r"'augmented/none' is not a trained variant"),
+    ({"metric": "clean", "min": 0.5, "variants": ["augmented/none"]}, r"'augmented/none' is not a variant of this experiment"),
     ({"metric": "clean", "min": 0.5, "suite": "typos"}, r"`gates.g.suite`: clean takes no suite"),
 ])
 def test_gate_config_errors(gate, message):

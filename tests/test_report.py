@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ET
 import zipfile
 
@@ -115,6 +117,58 @@ def test_tiny_chain_produces_the_report_and_summary(tmp_path):
     assert any(n.endswith("report.html") for n in names) and any(n.endswith("tiny_noise.png") for n in names)
     assert_same_results_in_a_second_run(tmp_path, cfg)
     assert_a_failing_gate_fails_the_run(tmp_path, cfg)
+    assert_existing_models_are_evaluated_without_training(tmp_path, cfg)
+
+
+def ran_rules(proc) -> set[str]:
+    return set(re.findall(r"^\s*(?:local)?rule (\w+):", proc.stdout + proc.stderr, flags=re.M))
+
+
+def assert_existing_models_are_evaluated_without_training(workdir, cfg):
+    """The chain's baseline evaluated as an existing model, as it is and as a copy whose labels are
+    named otherwise (renamed back by label_map): no training job, and the same figures, byte for byte,
+    as when it was evaluated as a trained model. Then beside trained models in one report."""
+    res = workdir / "results"
+    trained = res / "train/tiny/clean/none/seed7/model"
+    renamed = workdir / "renamed_model"
+    shutil.copytree(trained, renamed)
+    model_config = json.loads((renamed / "config.json").read_text())
+    labels = model_config["id2label"]
+    model_config["id2label"] = {i: f"LABEL_{i}" for i in labels}
+    model_config["label2id"] = {f"LABEL_{i}": int(i) for i in labels}
+    (renamed / "config.json").write_text(json.dumps(model_config))
+
+    existing = copy.deepcopy(cfg)
+    existing["train"]["methods"] = []
+    existing["existing_models"] = {"renamed": {"name_or_path": str(renamed)}}
+    proc = run_snakemake(workdir, existing, check=False)
+    assert proc.returncode != 0 and "its labels do not match the dataset's" in proc.stdout + proc.stderr
+    assert "Fix: add `label_map:" in proc.stdout + proc.stderr
+
+    existing["existing_models"] = {"mine": {"name_or_path": str(trained)},
+                                   "renamed": {"name_or_path": str(renamed),
+                                               "label_map": {f"LABEL_{i}": label for i, label in labels.items()}}}
+    ran = ran_rules(run_snakemake(workdir, existing))
+    assert "train" not in ran and {"attack_shard", "evaluate", "report"} <= ran, ran
+    summary = json.loads((res / "report/summary.json").read_text())["datasets"]["tiny"]
+    assert set(summary["variants"]) == {"existing/mine", "existing/renamed"}
+    assert summary["evidence"]["baseline"] == "existing/mine"
+    as_trained = (res / "evaluate/tiny/clean/none/seed7.json").read_bytes()
+    for name in ("mine", "renamed"):  # the baseline's own adversarial examples are the transfer set in both
+        assert (res / f"evaluate/tiny/existing/{name}.json").read_bytes() == as_trained, name
+    html = (res / "report/report.html").read_text()
+    assert "Existing models" in html and str(renamed) in html and "LABEL_0 → " in html
+
+    # Side by side with trained models: the existing model's attacks are reused; nothing is trained.
+    both = copy.deepcopy(cfg)
+    both["existing_models"] = {"mine": {"name_or_path": str(trained)}}
+    ran = ran_rules(run_snakemake(workdir, both))
+    assert "train" not in ran and "attack_shard" not in ran, ran
+    summary = json.loads((res / "report/summary.json").read_text())["datasets"]["tiny"]
+    assert set(summary["variants"]) == {"clean/none", "clean/fgm", "adversarial/none", "adversarial/fgm",
+                                        "existing/mine"}
+    same = [c for c in summary["evidence"]["comparisons"] if c["variant"] == "existing/mine"]
+    assert same and all(c["difference"] == 0 for c in same), "the baseline compared with itself"
 
 
 def assert_a_failing_gate_fails_the_run(workdir, cfg):
@@ -128,8 +182,7 @@ def assert_a_failing_gate_fails_the_run(workdir, cfg):
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
     assert "robustness gates: 4 of 5 passed" in out and "FAILED attack_floor: tiny clean/fgm: under_attack deepwordbug" in out
-    ran = set(re.findall(r"^\s*(?:local)?rule (\w+):", out, flags=re.M))
-    assert ran == {"report", "gates"}, ran
+    assert ran_rules(proc) == {"report", "gates"}
     suite = ET.fromstring((workdir / "results/report/junit.xml").read_text()).find("testsuite")
     assert suite.get("tests") == "5" and suite.get("failures") == "1"
     html = (workdir / "results/report/report.html").read_text()

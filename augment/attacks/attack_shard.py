@@ -10,7 +10,7 @@ from augment.attacks.runners import RUNNERS
 from augment.attacks.shards import attack_slice, shard
 from robustflow.atomic import write_jsonl
 from robustflow.devices import resolve_device
-from robustflow.models import load_trained
+from robustflow.existing_models import load_model
 from robustflow.rows import read_rows
 from robustflow.tasks import Task, task_for
 
@@ -35,9 +35,11 @@ class AttackSettings:
                    params["max_examples"], params["shards"], params["batch_size"], params["device"], params["seed"])
 
 
-def run_attack_shard(settings: AttackSettings, shard_index: int, model_dir: str, rows_path: str, pools_path: str,
-                     out_path: str) -> list[dict]:
-    """``pools_path``: the training split, whose entity mentions mention_swap draws from."""
+def run_attack_shard(settings: AttackSettings, shard_index: int, model: dict, clean_report_path: str, rows_path: str,
+                     pools_path: str, out_path: str) -> list[dict]:
+    """``model``: which model (robustflow/existing_models.model_spec), its labels checked against
+    the cleaned data's (``clean_report_path``); ``pools_path``: the training split, whose entity
+    mentions mention_swap draws from."""
     s = settings
     rows = shard(attack_slice(read_rows(rows_path), s.max_examples, s.seed, s.split), shard_index, s.shards)
     log.info("%s on %s: shard %d of %d, %d rows", s.name, s.split, shard_index + 1, s.shards, len(rows))
@@ -47,7 +49,7 @@ def run_attack_shard(settings: AttackSettings, shard_index: int, model_dir: str,
 
         pools = mention_pools(read_rows(pools_path))
     device = resolve_device(s.device, "attack.device")
-    trained = load_trained(s.task, model_dir)
+    trained = load_model(s.task, model, clean_report_path)
     records = RUNNERS[s.task.name](rows, s.name, s.recipe, trained, s.seed, s.batch_size, device, pools)
     write_jsonl(out_path, records)
     return records

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
+from robustflow.existing_models import task_problem
 from robustflow.models import BUILTIN
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
@@ -38,6 +39,8 @@ def source_file_problems(config: dict) -> list[str]:
 def model_references(config: dict) -> Iterator[tuple[str, str]]:
     """(key, model name or path) of every model the config names."""
     yield "model.name_or_path", config["model"]["name_or_path"]
+    for name, entry in config.get("existing_models", {}).items():
+        yield f"existing_models.{name}.name_or_path", entry["name_or_path"]
     for section, augmenters in (("augment.augmenters", config["augment"]["augmenters"]),
                                 ("evaluate.suites", config["evaluate"]["suites"] or {})):
         for name, aug in augmenters.items():
@@ -119,4 +122,6 @@ def model_problem(key: str, name: str) -> str | None:
 def environment_problems(config: dict) -> list[str]:
     problems = source_file_problems(config)
     problems += [p for key, name in model_references(config) if (p := model_problem(key, name))]
+    problems += [p for name, entry in config.get("existing_models", {}).items()
+                 if (p := task_problem(f"existing_models.{name}.name_or_path", entry["name_or_path"], config["task"]))]
     return problems

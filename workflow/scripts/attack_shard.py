@@ -10,5 +10,6 @@ with job_logging(snakemake.log[0]):
     set_threads(snakemake.threads)
     w = snakemake.wildcards
     settings = AttackSettings.from_params(w.recipe, w.attack_split, snakemake.params.settings)
-    run_attack_shard(settings, int(w.shard), snakemake.input.model, snakemake.input.rows, snakemake.input.pools,
+    i = snakemake.input
+    run_attack_shard(settings, int(w.shard), snakemake.params.model, i.clean_report, i.rows, i.pools,
                      snakemake.output[0])
