@@ -145,8 +145,8 @@ def test_attack_recipe_lists_default_to_every_recipe_and_suites_to_the_task_defa
 
 
 def test_suites_get_the_augmenter_checks(validated):
-    cfg = _with("ner", evaluate={"suites": {"bt": {"type": "backtranslation"}}})
-    assert "`evaluate.suites.bt.type`: backtranslation rewrites whole sentences" in _errors(validated, cfg)
+    cfg = _with("ner", evaluate={"suites": {"drop": {"type": "word_delete"}}})
+    assert "`evaluate.suites.drop.type`: word_delete deletes words, which breaks NER labels" in _errors(validated, cfg)
 
 
 def test_the_registries_and_the_schema_name_the_same_types():

@@ -57,7 +57,7 @@ def build(spec: AugmenterSpec, task: Task | str, train_rows: Sequence[dict], cho
     if kind == "sentence":
         from augment.backtranslation.paraphrases import paraphrase_lookup
 
-        return paraphrase_lookup(spec, chosen if chosen is not None else train_rows, resources, seed)
+        return paraphrase_lookup(spec, chosen if chosen is not None else train_rows, resources, seed, task.name)
     if kind == "mlm":
         from augment.augmenters.mlm import mlm_lookup
 

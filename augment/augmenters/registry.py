@@ -26,8 +26,8 @@ TYPES: dict[str, AugmenterType] = {
     "eda": AugmenterType("whole_text", _CLASSIFICATION, {"ner": f"inserts, swaps and deletes words, {_NOT_NER}"}),
     "mention_replace": AugmenterType("mentions", frozenset({"ner"}),
                                      {"classification": "replaces entity mentions and needs task: ner"}),
-    "backtranslation": AugmenterType("sentence", _CLASSIFICATION, {
-        "ner": f"rewrites whole sentences (no token alignment survives translation), {_NOT_NER}"}),
+    # NER: entity mentions travel as placeholders and are put back (backtranslation/entity_projection.py).
+    "backtranslation": AugmenterType("sentence"),
 }
 
 

@@ -1,5 +1,6 @@
 """Back-translation as an augmenter: translate the selected rows through each pivot and back, in
-batches through the cache, filter the paraphrases, and serve them to the augmenter job per row."""
+batches through the cache, filter the paraphrases, and serve them to the augmenter job per row.
+NER rows travel with their entity mentions masked (entity_projection.py)."""
 
 from __future__ import annotations
 
@@ -33,24 +34,58 @@ def round_trips(spec: AugmenterSpec, texts: list[str], cache: TranslationCache, 
     return result
 
 
-def paraphrase_lookup(spec: AugmenterSpec, rows: list[dict], resources: Resources, seed: int) -> Callable:
+def _sources(rows: list[dict], task: str) -> list:
+    """What is translated per row: the text (classification), or the sentence with each entity
+    mention masked by a placeholder (NER; None when it cannot be masked)."""
+    if task != "ner":
+        return [row["text"] for row in rows]
+    from augment.backtranslation.entity_projection import mask
+
+    return [mask(row["tokens"], row["tags"]) for row in rows]
+
+
+def _content(task: str, source, translated: str) -> tuple[dict | None, str | None]:
+    if task != "ner":
+        return {"text": translated}, None
+    from augment.backtranslation.entity_projection import restore
+
+    restored, reason = restore(source, translated)
+    return ({"tokens": restored[0], "tags": restored[1]}, None) if restored else (None, reason)
+
+
+def _shown(content: dict) -> str:
+    return content["text"] if "text" in content else " ".join(content["tokens"])
+
+
+def paraphrase_lookup(spec: AugmenterSpec, rows: list[dict], resources: Resources, seed: int,
+                      task: str = "classification") -> Callable:
     bt = spec.backtranslation
     cache = TranslationCache(resources.cache)
-    texts = [row["text"] for row in rows]
+    sources = _sources(rows, task)
+    texts = [src if isinstance(src, str) else src.text for src in sources if src is not None]
     try:
         by_pivot = round_trips(spec, texts, cache, seed)
     finally:
         cache.close()
-    table: dict[tuple[str, int], tuple[str | None, str | None]] = {}
+    table: dict[tuple[str, int], tuple[dict | None, str | None]] = {}
     similar_check = []
     for pivot_index, pivot in enumerate(bt["pivots"]):
-        for row, paraphrases in zip(rows, by_pivot[pivot]):
-            for sample, text in enumerate(paraphrases):
+        translated = iter(by_pivot[pivot])
+        for row, source in zip(rows, sources):
+            if source is None:  # NER: every placeholder stem occurs in the sentence
+                for sample in range(spec.n):
+                    table[(row["id"], pivot_index * spec.n + sample)] = (None, "placeholder_clash")
+                continue
+            sent = source if isinstance(source, str) else source.text
+            for sample, text in enumerate(next(translated)):
                 k = pivot_index * spec.n + sample
-                reason = reject_reason(row["text"], text, bt["min_length_ratio"], bt["max_length_ratio"])
-                table[(row["id"], k)] = (None, reason) if reason else (text, None)
+                reason = reject_reason(sent, text, bt["min_length_ratio"], bt["max_length_ratio"])
+                content = None
+                if reason is None:
+                    content, reason = _content(task, source, text)
+                table[(row["id"], k)] = (content, reason)
                 if reason is None and bt["min_similarity"] is not None:
-                    similar_check.append((row["id"], k, row["text"], text))
+                    similar_check.append((row["id"], k, _shown(row), _shown(content)))
     if similar_check:
         from augment.resources.sentence_encoder import Encoder
 
@@ -60,7 +95,6 @@ def paraphrase_lookup(spec: AugmenterSpec, rows: list[dict], resources: Resource
                 table[(row_id, k)] = (None, "low_similarity")
 
     def lookup(row: dict, k: int, seed: int):
-        text, reason = table[(row["id"], k)]
-        return ({"text": text}, None) if text is not None else (None, reason)
+        return table[(row["id"], k)]
 
     return lookup
