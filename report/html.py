@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from report.tables import (Evidence, attacks_table, calibration_table, esc, findings_html, overview_table, pct,
-                           suites_table, table)
+                           repair_table, suites_table, table)
 from robustflow.tasks import Task, task_for
 
 CSS = """
@@ -181,6 +181,15 @@ def render(summary: dict, plots: dict[str, str], captions: dict[str, str]) -> st
         for recipe, examples in data["examples"].items():
             out.append(f"<h4>{esc(recipe)}</h4>" + ("".join(example_html(task, e) for e in examples)
                                                      or "<p class='muted'>no successful attack</p>"))
+        if data.get("repair") and data["evidence"]["baseline"] in data["variants"]:
+            r = data["repair"]
+            out.append(f"<h3>Targeted repair: before and after</h3><p>{r['repair_rows']} new training rows "
+                       f"({r['ratio']:g} per clean training row) went to the perturbation suites the baseline failed, "
+                       "each in proportion to its failure (suites below "
+                       f"{pct(r['min_failure'])} got none), made by the suite's own perturbation of training rows; "
+                       "the repaired model was trained on them with the baseline's originals and evaluated on the "
+                       "same suites. [±x]: the paired difference to the baseline, starred when real.</p>"
+                       + repair_table(r, data["variants"], ev, data["evidence"]["baseline"]))
         out.append("<h3>Cleaning</h3>" + cleaning_html(data["cleaning"]) + truncation_html(data["runs"]))
         out.append("<h3>Augmentation and adversarial training data</h3>"
                    + augmentation_html(data["augmentation"], data["adversarial_trainset"]) + online_html(data["runs"]))

@@ -105,6 +105,7 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
         "cleaning": cleaning_summary(_load(spec["clean_report"]), _load(spec.get("ingest_report"))),
         "augmentation": augmentation_summary(_load(spec.get("augment_report"))),
         "adversarial_trainset": _load(spec.get("adversarial_report")),
+        "repair": _load(spec.get("repair_report")),
         "suites": suites,
         "variants": aggregate(task, runs, baseline),
         "runs": runs,

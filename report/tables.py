@@ -86,6 +86,26 @@ def suites_table(variants: dict, order: list[str], ev: Evidence) -> str:
     return table(headers, rows)
 
 
+def repair_table(repair: dict, variants: dict, ev: Evidence, baseline: str) -> str:
+    """Targeted repair, per suite: how badly the baseline failed it, the rows it got, and the suite's
+    metric and pass rate before (baseline) and after (each repaired variant), the difference tested."""
+    repaired = [name for name in variants if name.startswith("repaired/")]
+    rows = []
+    for suite, plan in repair["suites"].items():
+        before = variants[baseline]["suites"][suite]
+        cells = [esc(suite), pct(plan["failure"]), pct(plan["share"]), str(plan["produced"]),
+                 ev.cell(baseline, f"suite {suite}"), pct(before["pass_rate"]["mean"])]
+        for name in repaired:
+            cells += [ev.cell(name, f"suite {suite}"), pct(variants[name]["suites"][suite]["pass_rate"]["mean"])]
+        rows.append(cells)
+    measure = "1 − pass rate" if repair["measure"] == "pass_rate" else "drop"
+    headers = ["suite", f"baseline failure ({measure})", "share of new rows", "rows added",
+               f"before: {esc(baseline)}", "pass rate before"]
+    for name in repaired:
+        headers += [f"after: {esc(name)}", "pass rate after"]
+    return table(headers, rows)
+
+
 def attacks_table(variants: dict, ev: Evidence) -> str:
     rows = []
     for name, v in variants.items():

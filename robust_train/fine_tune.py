@@ -38,6 +38,19 @@ class FineTuneSettings:
                    TrainConfig.from_settings(train_settings, model, method, seed), online)
 
 
+def training_rows(rows: list[dict], max_samples: int | None, seed: int) -> list[dict]:
+    """``max_samples`` of the original rows (a seeded sample, in file order) and every row derived
+    from them (augmented, adversarial, repair rows). Sampling the originals, not the whole set, gives
+    every training set of a seed the baseline's originals: a variant differs from the baseline by the
+    rows it adds, not by fewer originals."""
+    originals = [r for r in rows if r.get("parent_id") is None]
+    kept = seeded_sample(originals, max_samples, seed, "max_train_samples")
+    if len(kept) == len(originals):
+        return rows
+    ids = {r["id"] for r in kept}
+    return [r for r in rows if (r["id"] if r.get("parent_id") is None else r["parent_id"]) in ids]
+
+
 def online_rows(settings: FineTuneSettings, rows: list[dict]) -> EpochRows | None:
     """The online adversarial examples of each epoch, made against the model being trained."""
     if settings.online is None:
@@ -59,8 +72,7 @@ def fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_p
     ``out_timing`` (this run's seconds and throughput, kept with the benchmarks)."""
     task, cfg = settings.task, settings.train
     labels = task.model_labels(read_json(clean_report_path)["labels"])
-    # A seeded sample, in file order (originals first when the set is augmented: they are what it grows from).
-    rows = seeded_sample(read_rows(train_path), settings.max_train_samples, cfg.seed, "max_train_samples")
+    rows = training_rows(read_rows(train_path), settings.max_train_samples, cfg.seed)
     dev, test = read_rows(dev_path), read_rows(test_path)
     checkpoint = Path(out_model).parent / "checkpoint"
     timing: dict = {}

@@ -58,7 +58,7 @@ EXISTING = config["existing_models"]  # name -> entry: evaluated, never trained
 wildcard_constraints:
     dataset="|".join(map(re.escape, DATASETS)),
     augmenter="|".join(map(re.escape, AUGMENTERS)) or "(?!)",
-    trainset="clean|augmented|adversarial|online",
+    trainset="clean|augmented|adversarial|online|repaired",
     method="none|fgm|pgd|freelb",
     seed=r"\d+",
     split="|".join(SPLITS),
@@ -67,7 +67,7 @@ wildcard_constraints:
     suite="|".join(map(re.escape, SUITES)) or "(?!)",
     shard=r"\d+",
     # The model a job attacks or evaluates: trained here (trainset/method/seedN) or existing/<name>.
-    model=r"(?:clean|augmented|adversarial|online)/(?:none|fgm|pgd|freelb)/seed\d+"
+    model=r"(?:clean|augmented|adversarial|online|repaired)/(?:none|fgm|pgd|freelb)/seed\d+"
     + "".join(f"|existing/{re.escape(name)}" for name in EXISTING),
 
 
@@ -161,6 +161,8 @@ def trainset_input(wildcards):
         return f"results/augment/{wildcards.dataset}/train.parquet"
     if wildcards.trainset == "adversarial":
         return f"results/adversarial/{wildcards.dataset}/train.parquet"
+    if wildcards.trainset == "repaired":
+        return f"results/repair/{wildcards.dataset}/train.parquet"
     return f"results/clean/{wildcards.dataset}/train.parquet"
 
 
@@ -306,6 +308,28 @@ def adversarial_params(wildcards):
     }
 
 
+def repair_inputs(wildcards):
+    ds = wildcards.dataset
+    return {
+        **{split: f"results/clean/{ds}/{split}.parquet" for split in SPLITS},
+        "baseline": f"results/evaluate/{ds}/{BASELINE_DIR}.json",
+    }
+
+
+def repair_params(wildcards):
+    """The repair settings and each suite's perturbation (the same settings as its test suite)."""
+    suites = config["evaluate"]["suites"]
+    return {
+        "repair": config["repair"],
+        "suites": {
+            s: augmentation_params({**suites[s], "n": 1, "fraction": 1.0})
+            for s in SUITES
+        },
+        "task": config["task"],
+        "seed": config["seed"],
+    }
+
+
 def suite_params(wildcards):
     suite = config["evaluate"]["suites"][wildcards.suite]
     return augmentation_params({**suite, "n": 1, "fraction": 1.0})
@@ -397,6 +421,11 @@ def report_datasets():
                 if "adversarial" in TRAIN["trainsets"]
                 else None
             ),
+            "repair_report": (
+                f"results/repair/{ds}/report.json"
+                if "repaired" in TRAIN["trainsets"] and TRAIN["methods"]
+                else None
+            ),
             "suite_stats": {s: f"results/suites/{ds}/{s}.json" for s in SUITES},
             "examples": {
                 r: f"results/attack/{ds}/test/{REFERENCE_DIR}/{r}.jsonl"
@@ -436,7 +465,15 @@ def report_inputs(wildcards):
             *spec["suite_stats"].values(),
             *spec["examples"].values(),
         ]
-        files += [p for p in (spec["augment_report"], spec["adversarial_report"]) if p]
+        files += [
+            p
+            for p in (
+                spec["augment_report"],
+                spec["adversarial_report"],
+                spec["repair_report"],
+            )
+            if p
+        ]
         files += [
             run[k]
             for run in spec["runs"]

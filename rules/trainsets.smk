@@ -1,5 +1,6 @@
-# Training sets (augment/trainsets): the augmented set (clean train + merged augmenter rows) and the
-# adversarial set (clean train + the baseline's successful attacks on training rows).
+# Training sets (augment/trainsets): the augmented set (clean train + merged augmenter rows), the
+# adversarial set (clean train + the baseline's successful attacks on training rows) and the
+# repaired set (clean train + the perturbations the baseline failed, sized by its failures).
 
 
 rule merge_augmented:
@@ -39,3 +40,24 @@ rule adversarial_trainset:
         code=code_version("adversarial_trainset"),
     script:
         "../workflow/scripts/adversarial_trainset.py"
+
+
+# Targeted repair: the baseline's suite results size the new rows of each perturbation type.
+rule repaired_trainset:
+    input:
+        unpack(repair_inputs),
+    output:
+        train="results/repair/{dataset}/train.parquet",
+        report="results/repair/{dataset}/report.json",
+    log:
+        "logs/repair/{dataset}.log",
+    benchmark:
+        "benchmarks/repair/{dataset}.tsv"
+    conda:
+        ENV
+    threads: 1
+    params:
+        settings=repair_params,
+        code=code_version("repaired_trainset"),
+    script:
+        "../workflow/scripts/repaired_trainset.py"

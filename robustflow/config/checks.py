@@ -61,6 +61,13 @@ def augment_problems(config: dict) -> list[str]:
                             f"(configured: {', '.join(sorted(augmenters)) or 'none'})")
     if "augmented" in config["train"]["trainsets"] and not augmenters:
         problems.append("`train.trainsets`: 'augmented' needs at least one augmenter in `augment.augmenters`")
+    if "repaired" in config["train"]["trainsets"]:
+        if not config["evaluate"]["suites"]:
+            problems.append("`train.trainsets`: 'repaired' needs perturbation suites in `evaluate.suites` (the "
+                            "baseline's results on them size the repair)")
+        if config["train"]["methods"] and "none" not in config["train"]["methods"]:
+            problems.append("`train.trainsets`: 'repaired' is sized by the baseline (clean/none): add 'none' to "
+                            "`train.methods`")
     return problems
 
 
