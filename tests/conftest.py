@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,8 @@ REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 SHARED = REPO.parent / "shared" / "data"
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+# Local runs: without it each snakemake start waits 9 s for a SLURM controller (tests/cluster/no_controller.conf).
+LOCAL_ENV = {**os.environ, "SLURM_CONF": str(REPO / "tests" / "cluster" / "no_controller.conf")}
 
 
 def minimal_config(task: str = "classification", **dataset) -> dict:
@@ -98,7 +101,8 @@ def run_snakemake(workdir: Path, config: dict | None, *args: str, check: bool = 
         path = workdir / "config.yaml"
         path.write_text(yaml.safe_dump(config), encoding="utf-8")
         cmd += ["--configfile", str(path)]
-    proc = subprocess.run([*cmd, *args], capture_output=True, text=True, cwd=workdir, env=env)
+    proc = subprocess.run([*cmd, *args], capture_output=True, text=True, cwd=workdir,
+                          env=LOCAL_ENV if env is None else env)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
     return proc

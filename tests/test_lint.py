@@ -5,11 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import REPO
+from conftest import LOCAL_ENV, REPO
 
 
 def test_snakemake_lint_is_clean():
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=REPO, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=REPO, capture_output=True, text=True,
+                          env=LOCAL_ENV)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Congratulations, your workflow is in a good condition!" in proc.stdout + proc.stderr
 

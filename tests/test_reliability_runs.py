@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SNAKEMAKE, REPO, absolutise, perturbation, repo_config, run_snakemake, train_config, without_training
+from conftest import LOCAL_ENV, SNAKEMAKE, REPO, absolutise, perturbation, repo_config, run_snakemake, train_config, without_training
 from robustflow.atomic import atomic_dir
 from robustflow.config.environment import model_problem
 from robustflow.tasks import task_for
@@ -74,7 +74,7 @@ def test_2_6_8_paths_are_checked_when_the_dag_is_built(tmp_path):
     assert proc.returncode != 0 and "`model.name_or_path`: the model folder ./my-models/bert does not exist" in (proc.stdout + proc.stderr)
     hub = json.loads(json.dumps(cfg))
     hub["model"]["name_or_path"] = "someorg/somemodel"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
+    env = {**LOCAL_ENV, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
     proc = run_snakemake(tmp_path, hub, "-n", check=False, env=env)
     assert proc.returncode != 0 and "'someorg/somemodel' is not a local folder, so it is a hub id" in (proc.stdout + proc.stderr)
     assert "Traceback" not in (proc.stdout + proc.stderr)
@@ -89,7 +89,8 @@ def test_12_a_rerun_after_kill_9_needs_no_flags(tmp_path):
     cmd = [*SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(tmp_path), "--cores", "2", "--configfile",
            str(tmp_path / "config.yaml")]
     with open(tmp_path / "killed.log", "w") as log:
-        proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                env=LOCAL_ENV)
     incomplete = tmp_path / ".snakemake" / "incomplete"
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and not (incomplete.is_dir() and any(incomplete.iterdir())):

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 
 import pytest
 
 from robustflow import iob
 from robustflow.rows import read_rows
-from conftest import absolutise, repo_config, run_snakemake, without_training
+from conftest import LOCAL_ENV, absolutise, repo_config, run_snakemake, without_training
 
 pytestmark = pytest.mark.workflow
 
@@ -202,7 +201,7 @@ def test_cpu_trainings_share_the_cores(tmp_path):
     side (the local gpu=1 limit used to run them one at a time)."""
     cfg = absolutise(repo_config("tiny_classification"))
     cfg["train"].update(methods=["fgm", "none"], trainsets=["clean"], threads=1, device="auto")
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    env = {**LOCAL_ENV, "CUDA_VISIBLE_DEVICES": ""}
     log = run_snakemake(tmp_path, cfg, "--until", "train", "--cores", "2", env=env).stderr
     assert sorted(trainings_started(log)) == ["fgm", "none"]
     first_finished = re.search(r"Finished jobid: \d+ \(Rule: train\)", log).start()
