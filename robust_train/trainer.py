@@ -20,6 +20,7 @@ import torch
 
 from robust_train.adversarial import AdversarialConfig, adversarial_step
 from robust_train.data import bucketed_batches, collate
+from robust_train.lora import LoraSettings, save_lora, with_lora
 from robust_train.predict import predict
 from robustflow.atomic import atomic_dir
 from robustflow.devices import resolve_device
@@ -53,13 +54,15 @@ class TrainConfig:
     seed: int
     trust_remote_code: bool
     adversarial: AdversarialConfig
+    lora: LoraSettings | None = None  # model.lora: train adapters (and the head) instead of every weight
 
     @classmethod
     def from_settings(cls, train: dict, model: dict, method: str, seed: int) -> "TrainConfig":
         """``train``: the `train` section (with at least this method's block); ``model``: the `model` section."""
         return cls(**{k: train[k] for k in _FIELDS}, seed=seed, max_length=model["max_length"],
                    trust_remote_code=model["trust_remote_code"],
-                   adversarial=AdversarialConfig.from_settings(method, train.get(method)))
+                   adversarial=AdversarialConfig.from_settings(method, train.get(method)),
+                   lora=LoraSettings.from_config(model.get("lora")))
 
 
 def _device_and_amp(cfg: TrainConfig):
@@ -120,7 +123,11 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
                         "for the rules that removed the rows, or `train.max_train_samples`.")
     seed_everything(cfg.seed)
     device, precision, amp_dtype = _device_and_amp(cfg)
-    tokenizer, model, label2id, id2label = load_for_training(task, model_path, labels, cfg.trust_remote_code)
+    tokenizer, model, label2id, id2label, new_modules = load_for_training(task, model_path, labels, cfg.trust_remote_code)
+    if cfg.lora:
+        model = with_lora(model, task, cfg.lora, also_train=new_modules)
+        trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        log.info("LoRA r=%d: %d of %d parameters train", cfg.lora.r, trainable, sum(p.numel() for p in model.parameters()))
     model.to(device)
     enc = task.encode(train_rows, tokenizer, label2id, cfg.max_length)
     if enc.truncated_words:
@@ -221,9 +228,11 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
 
     elapsed = time.perf_counter() - start
     model.load_state_dict(best_state)
+    tokenizer.model_max_length = cfg.max_length  # the trained length: pipelines/TextAttack truncate there too
     with atomic_dir(out_dir) as tmp:
+        if cfg.lora:  # the adapter in tmp/adapter, the merged model (what later jobs read) in tmp
+            model = save_lora(model, tokenizer, model_path, tmp)
         model.save_pretrained(tmp, safe_serialization=True)
-        tokenizer.model_max_length = cfg.max_length  # the trained length: pipelines/TextAttack truncate there too
         tokenizer.save_pretrained(tmp)
     dev = state["best_metrics"]  # measured at the best epoch; the saved model is that epoch's
     metrics = {"task": task.name, "method": cfg.adversarial.method, "seed": cfg.seed, "device": device, "precision": precision,

@@ -42,17 +42,47 @@ def load_pretrained(auto_class, name_or_path: str, what: str, fix: str, trust_re
     return tokenizer, model
 
 
+def prepare_for_batches(tokenizer, model, name_or_path: str) -> None:
+    """Make a tokenizer and model batch the way robustflow does, whatever they shipped with.
+
+    Decoder LMs (Llama, Qwen, Mistral) often have no pad token: batches need one, and their
+    classification head pools each row's last token that is not padding, found by the pad id, so
+    the model's config must know it (eos serves, as transformers suggests; it is masked out). Padding
+    goes on the right: these models get no position_ids from us, so left padding would shift every
+    position of a short row. Models whose forward takes no token_type_ids (decoders) are not sent any.
+    """
+    import inspect
+
+    tokenizer.padding_side = "right"
+    if tokenizer.pad_token is None:
+        fallback = tokenizer.eos_token or tokenizer.unk_token
+        if fallback is None:
+            raise ResourceError(f"the tokenizer of {name_or_path!r} has no pad, eos or unk token to pad batches with. "
+                                "Fix: add a pad token to it (tokenizer.add_special_tokens({'pad_token': '<pad>'}), "
+                                "model.resize_token_embeddings) and save both.")
+        tokenizer.pad_token = fallback
+    if getattr(model.config, "pad_token_id", None) is None:
+        model.config.pad_token_id = tokenizer.pad_token_id
+    if "token_type_ids" not in inspect.signature(model.forward).parameters:
+        tokenizer.model_input_names = [n for n in tokenizer.model_input_names if n != "token_type_ids"]
+
+
 def load_for_training(task, name_or_path: str, labels: Sequence[str], trust_remote_code: bool = False):
-    """(tokenizer, model, label2id, id2label): the encoder with a new head for ``labels``."""
+    """(tokenizer, model, label2id, id2label, new_modules): the model with a new head for ``labels``;
+    ``new_modules`` names the modules the checkpoint had no weights for (the head, and e.g. a BERT
+    pooler a sentence-embedding checkpoint lacks), which must train and be saved even under LoRA."""
     label2id = {label: i for i, label in enumerate(labels)}
     id2label = {i: label for label, i in label2id.items()}
     problem = {"problem_type": task.problem_type} if task.problem_type else {}
-    tokenizer, model = load_pretrained(
+    tokenizer, (model, info) = load_pretrained(
         task.auto_model_class(), name_or_path, "model",
         "set `model.name_or_path` to `minilm`, a local model folder, or a hub id on a machine with network access.",
         trust_remote_code=trust_remote_code, num_labels=len(labels), id2label=id2label, label2id=label2id,
-        ignore_mismatched_sizes=True, **problem)
-    return tokenizer, model, label2id, id2label
+        ignore_mismatched_sizes=True, output_loading_info=True, **problem)
+    prepare_for_batches(tokenizer, model, name_or_path)
+    fresh = list(info["missing_keys"]) + [key for key, *_ in info.get("mismatched_keys", [])]
+    new_modules = sorted({key.rsplit(".", 1)[0] for key in fresh if "." in key})
+    return tokenizer, model, label2id, id2label, new_modules
 
 
 def trained_length(tokenizer, model) -> int:
@@ -86,10 +116,16 @@ def load_trained(task, model_dir: str | Path, device: str = "cpu", dataset_label
     checked to be exactly those (a ConfigError naming the mismatch otherwise)."""
     from robustflow.existing_models import relabel
 
-    tokenizer, model = load_pretrained(task.auto_model_class(), str(model_dir), "model",
-                                       "point at a folder written by the train rule or `save_pretrained` (config.json, "
-                                       "weights, tokenizer files), or a hub id on a machine with network access.",
-                                       trust_remote_code=trust_remote_code)
+    from robustflow.adapters import is_adapter, load_adapter
+
+    if is_adapter(model_dir):  # a LoRA adapter folder: its base, the adapter merged on top
+        tokenizer, model = load_adapter(task, model_dir, trust_remote_code)
+    else:
+        tokenizer, model = load_pretrained(task.auto_model_class(), str(model_dir), "model",
+                                           "point at a folder written by the train rule or `save_pretrained` "
+                                           "(config.json, weights, tokenizer files), or a hub id on a machine with "
+                                           "network access.", trust_remote_code=trust_remote_code)
+    prepare_for_batches(tokenizer, model, str(model_dir))
     model = model.to(device)
     id2label = {int(k): v for k, v in model.config.id2label.items()}
     if dataset_labels is not None:

@@ -9,6 +9,7 @@ only exist on another (tests and library use validate configs with placeholder p
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import socket
@@ -100,9 +101,14 @@ def model_problem(key: str, name: str) -> str | None:
     if path.exists():
         if not path.is_dir():
             return f"`{key}`: {name} is a file; a model is a folder (config.json, weights, tokenizer files)"
+        if (path / "adapter_config.json").is_file():  # a LoRA adapter: its base must be loadable too
+            base = json.loads((path / "adapter_config.json").read_text(encoding="utf-8")).get("base_model_name_or_path")
+            return model_problem(f"{key} (the base model in {path / 'adapter_config.json'})", base) if base else (
+                f"`{key}`: {path / 'adapter_config.json'} names no base_model_name_or_path. Fix: add the base model's "
+                "folder or hub id there")
         if not (path / "config.json").is_file():
             return (f"`{key}`: {name} is a folder without config.json, so not a saved model. Fix: point at the folder "
-                    "`save_pretrained` wrote")
+                    "`save_pretrained` wrote (or a LoRA adapter folder with adapter_config.json)")
         return None
     if looks_like_path(name):
         return (f"`{key}`: the model folder {name} does not exist (relative paths start at the working directory "
