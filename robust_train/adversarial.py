@@ -97,13 +97,22 @@ class StepStats:
 
 def adversarial_step(model: torch.nn.Module, loss_fn: Callable[[], torch.Tensor], embeds_shape: torch.Size,
                      attention_mask: torch.Tensor, cfg: AdversarialConfig, scale: float = 1.0,
-                     backward: Callable[[torch.Tensor], None] | None = None) -> StepStats:
+                     backward: Callable[[torch.Tensor], None] | None = None,
+                     agree: Callable[[bool], bool] = lambda usable: usable,
+                     quiet: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext) -> StepStats:
     """Compute the step's training losses and accumulate their gradients into the parameters.
 
-    ``loss_fn()`` runs the model on the batch and returns the mean loss; ``backward(loss)`` defaults
-    to ``loss.backward()`` (a GradScaler passes ``scaler.scale(loss).backward()``).
+    ``model`` is the module whose embeddings are perturbed (under DDP the wrapped module, while
+    ``loss_fn`` calls the wrapper). ``loss_fn()`` runs the model on the batch and returns the mean
+    loss; ``backward(loss)`` defaults to ``loss.backward()`` (a GradScaler passes
+    ``scaler.scale(loss).backward()``). Data-parallel ranks pass ``agree`` (every rank attacks or
+    none does: the attack's backward passes are all-reduces) and ``quiet`` (DDP's no_sync, for
+    forwards whose backward reaches no parameter).
     """
     backward = backward or (lambda loss: loss.backward())
+
+    def usable(grad) -> bool:  # a zero-weighted rank (no rows of its own) never vetoes the others
+        return agree(scale == 0 or (grad is not None and finite_nonzero(grad)))
     dtype = next(model.parameters()).dtype
     zeros = torch.zeros(embeds_shape, device=attention_mask.device, dtype=dtype)
 
@@ -125,7 +134,7 @@ def adversarial_step(model: torch.nn.Module, loss_fn: Callable[[], torch.Tensor]
                 loss = loss_fn()
             first = loss.item() if first is None else first
             backward(loss * scale / cfg.steps)  # parameters accumulate the mean adversarial loss
-            if delta.grad is None or not finite_nonzero(delta.grad):
+            if not usable(delta.grad):
                 return StepStats(clean_loss=first, adv_loss=loss.item(), skipped=True)
             delta = ascent(delta.detach(), delta.grad.detach(), cfg.alpha, cfg.norm)
             if cfg.epsilon > 0:
@@ -138,7 +147,7 @@ def adversarial_step(model: torch.nn.Module, loss_fn: Callable[[], torch.Tensor]
         clean = loss_fn()
     backward(clean * scale)
     grad = delta.grad
-    if grad is None or not finite_nonzero(grad):
+    if not usable(grad):
         return StepStats(clean_loss=clean.item(), skipped=True)
     if cfg.method == "fgm":
         delta = project(ascent(zeros, grad, cfg.epsilon, cfg.norm), cfg.epsilon, cfg.norm, attention_mask)
@@ -146,10 +155,10 @@ def adversarial_step(model: torch.nn.Module, loss_fn: Callable[[], torch.Tensor]
         delta = project(ascent(zeros, grad, cfg.alpha, cfg.norm), cfg.epsilon, cfg.norm, attention_mask)
         for _ in range(cfg.steps - 1):
             delta = delta.detach().requires_grad_(True)
-            with perturbed_embeddings(model, delta):
+            with quiet(), perturbed_embeddings(model, delta):
                 loss = loss_fn()
             (grad,) = torch.autograd.grad(loss, delta)  # parameter .grad untouched
-            if not finite_nonzero(grad):
+            if not usable(grad):
                 return StepStats(clean_loss=clean.item(), skipped=True)
             delta = project(ascent(delta.detach(), grad, cfg.alpha, cfg.norm), cfg.epsilon, cfg.norm, attention_mask)
     else:

@@ -67,9 +67,43 @@ def online_rows(settings: FineTuneSettings, rows: list[dict]) -> EpochRows | Non
 
 
 def fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_path: str, clean_report_path: str,
-              out_model: str, out_metrics: str, out_timing: str | None = None) -> dict:
+              out_model: str, out_metrics: str, out_timing: str | None = None) -> dict | None:
     """Train and write the model and metrics.json (deterministic: no timings) and, when given,
-    ``out_timing`` (this run's seconds and throughput, kept with the benchmarks)."""
+    ``out_timing`` (this run's seconds and throughput, kept with the benchmarks). With
+    ``train.processes`` > 1 the ranks are spawned here and rank 0 writes; this returns None then."""
+    paths = (train_path, dev_path, test_path, clean_report_path, out_model, out_metrics, out_timing)
+    if settings.train.processes > 1:
+        from robust_train.distributed import launch
+        from robustflow.devices import resolve_device
+
+        launch(settings.train.processes, resolve_device(settings.train.device, "train.device"), _fine_tune_rank,
+               settings, paths, job_log_files())
+        return None
+    return _fine_tune(settings, *paths)
+
+
+def job_log_files() -> list[str]:
+    """The job log's files, for the spawned ranks to write to as well."""
+    return [h.baseFilename for h in logging.getLogger().handlers if isinstance(h, logging.FileHandler)]
+
+
+def _fine_tune_rank(settings: FineTuneSettings, paths: tuple, log_files: list[str]) -> None:
+    from robust_train.distributed import Ranks
+
+    rank = Ranks.current().rank
+    root = logging.getLogger()
+    root.setLevel(logging.INFO if rank == 0 else logging.WARNING)  # rank 0 tells the story; the others only warn
+    for path in log_files:
+        handler = logging.FileHandler(path)
+        handler.setFormatter(logging.Formatter(f"%(asctime)s rank {rank} %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    _fine_tune(settings, *paths)
+
+
+def _fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_path: str, clean_report_path: str,
+               out_model: str, out_metrics: str, out_timing: str | None = None) -> dict:
+    from robust_train.distributed import Ranks
+
     task, cfg = settings.task, settings.train
     labels = task.model_labels(read_json(clean_report_path)["labels"])
     rows = training_rows(read_rows(train_path), settings.max_train_samples, cfg.seed)
@@ -78,6 +112,8 @@ def fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_p
     timing: dict = {}
     metrics = train(task, rows, dev, labels, settings.model, cfg, out_model, checkpoint, test_rows=test,
                     epoch_rows=online_rows(settings, rows), timing=timing)
+    if not Ranks.current().main:
+        return metrics
     metrics["labels"] = labels
     write_json(out_metrics, metrics)
     if out_timing:

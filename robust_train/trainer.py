@@ -20,6 +20,7 @@ import torch
 
 from robust_train.adversarial import AdversarialConfig, adversarial_step
 from robust_train.data import bucketed_batches, collate
+from robust_train.distributed import Ranks, no_sync, wrap
 from robust_train.lora import LoraSettings, save_lora, with_lora
 from robust_train.predict import predict
 from robustflow.atomic import atomic_dir
@@ -32,7 +33,7 @@ from robustflow.tasks import Task, task_for
 log = logging.getLogger(__name__)
 # The `train` keys that are TrainConfig fields (the others pick rows or jobs, or are the methods' blocks).
 _FIELDS = ("epochs", "batch_size", "grad_accum", "lr", "weight_decay", "warmup_ratio", "max_grad_norm", "patience",
-           "precision", "device", "eval_batch_size")
+           "precision", "device", "eval_batch_size", "processes")
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class TrainConfig:
     """What the trainer needs, from `train` and `model` of the validated config (defaults: the schema)."""
 
     epochs: int
-    batch_size: int
+    batch_size: int  # rows per rank per micro-batch: an optimizer step sees batch_size x processes x grad_accum
     grad_accum: int
     lr: float
     weight_decay: float
@@ -55,6 +56,7 @@ class TrainConfig:
     trust_remote_code: bool
     adversarial: AdversarialConfig
     lora: LoraSettings | None = None  # model.lora: train adapters (and the head) instead of every weight
+    processes: int = 1  # data-parallel ranks inside the job (robust_train/distributed.py)
 
     @classmethod
     def from_settings(cls, train: dict, model: dict, method: str, seed: int) -> "TrainConfig":
@@ -122,6 +124,7 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
                         f"the {which} set is empty. Fix: check the cleaning report (results/clean/<dataset>/report.md) "
                         "for the rules that removed the rows, or `train.max_train_samples`.")
     seed_everything(cfg.seed)
+    ranks = Ranks.current()
     device, precision, amp_dtype = _device_and_amp(cfg)
     tokenizer, model, label2id, id2label, new_modules = load_for_training(task, model_path, labels, cfg.trust_remote_code)
     if cfg.lora:
@@ -134,8 +137,10 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
         log.warning("max_length %d cut %d word(s) off the training rows: they are not trained on (raise "
                     "model.max_length)", cfg.max_length, enc.truncated_words)
 
+    global_batch = cfg.batch_size * ranks.world  # each rank trains on its shard of every global batch
+
     def steps(rows: int) -> int:
-        return math.ceil(math.ceil(rows / cfg.batch_size) / cfg.grad_accum)
+        return math.ceil(math.ceil(rows / global_batch) / cfg.grad_accum)
 
     total_steps = sum(steps(len(enc.features) + (epoch_rows.max_rows if epoch_rows and e >= epoch_rows.start_epoch else 0))
                       for e in range(cfg.epochs))
@@ -166,11 +171,14 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
         log.info("resuming from %s: epoch(s) 0-%d done of %d", ckpt, state["epoch"] - 1, cfg.epochs)
     resumed_at = state["epoch"]
 
+    net = wrap(model, device)  # DDP when several ranks; the plain model otherwise
     start = time.perf_counter()
     samples = 0
     autocast = (torch.autocast(device_type="cuda", dtype=amp_dtype) if amp_dtype else torch.autocast("cpu", enabled=False))
     while state["epoch"] < cfg.epochs and not (cfg.patience and state["bad_epochs"] >= cfg.patience):
         epoch = state["epoch"]
+        if ranks.world > 1:  # dropout differs between ranks, and a resumed epoch draws what it drew before
+            torch.manual_seed((cfg.seed * 1000 + epoch) * ranks.world + ranks.rank)
         features = enc.features
         if epoch_rows and epoch >= epoch_rows.start_epoch:
             made_at = time.perf_counter()
@@ -180,23 +188,25 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
             state["epoch_rows_seconds"].append(round(time.perf_counter() - made_at, 2))
         lengths = [len(f["input_ids"]) for f in features]
         model.train()
-        batches = list(bucketed_batches(lengths, cfg.batch_size, seed=cfg.seed * 1000 + epoch))
+        batches = list(bucketed_batches(lengths, global_batch, seed=cfg.seed * 1000 + epoch))
         optimizer.zero_grad(set_to_none=True)
-        for b, idx in enumerate(batches):
+        for b, global_idx in enumerate(batches):
+            idx, weight = ranks.shard(global_idx)
             batch = {k: v.to(device) for k, v in collate([features[i] for i in idx], tokenizer.pad_token_id).items()}
 
             def loss_fn(batch=batch):
                 with autocast:
-                    return model(**batch).loss.float()
+                    return net(**batch).loss.float()
 
             hidden = model.get_input_embeddings().embedding_dim
             shape = torch.Size([*batch["input_ids"].shape, hidden])
             group_start = b - b % cfg.grad_accum
             group = min(cfg.grad_accum, len(batches) - group_start)  # the last group of an epoch may be short
             last_of_group = b + 1 == group_start + group
-            stats = adversarial_step(model, loss_fn, shape, batch["attention_mask"], cfg.adversarial, scale=1.0 / group,
-                                     backward=lambda loss: scaler.scale(loss).backward())
-            samples += len(idx)
+            stats = adversarial_step(model, loss_fn, shape, batch["attention_mask"], cfg.adversarial,
+                                     scale=weight / group, backward=lambda loss: scaler.scale(loss).backward(),
+                                     agree=ranks.agree, quiet=no_sync(net))
+            samples += len(global_idx)
             if last_of_group:
                 scaler.unscale_(optimizer)
                 grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
@@ -222,18 +232,22 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
             state["bad_epochs"] += 1
         state["epoch"] = epoch + 1
         log.info("epoch %d dev %.4f (best %.4f at epoch %d)", epoch, score, state["best"], state["best_epoch"])
-        _checkpoint(ckpt, model, optimizer, scheduler, state, fp, best_state)
+        if ranks.main:
+            _checkpoint(ckpt, model, optimizer, scheduler, state, fp, best_state)
+        ranks.barrier()  # no rank starts the next epoch (or a kill) before the checkpoint is whole
         if after_epoch:
             after_epoch(epoch)
 
     elapsed = time.perf_counter() - start
     model.load_state_dict(best_state)
     tokenizer.model_max_length = cfg.max_length  # the trained length: pipelines/TextAttack truncate there too
-    with atomic_dir(out_dir) as tmp:
-        if cfg.lora:  # the adapter in tmp/adapter, the merged model (what later jobs read) in tmp
-            model = save_lora(model, tokenizer, model_path, tmp)
-        model.save_pretrained(tmp, safe_serialization=True)
-        tokenizer.save_pretrained(tmp)
+    if ranks.main:
+        with atomic_dir(out_dir) as tmp:
+            if cfg.lora:  # the adapter in tmp/adapter, the merged model (what later jobs read) in tmp
+                model = save_lora(model, tokenizer, model_path, tmp)
+            model.save_pretrained(tmp, safe_serialization=True)
+            tokenizer.save_pretrained(tmp)
+    ranks.barrier()
     dev = state["best_metrics"]  # measured at the best epoch; the saved model is that epoch's
     metrics = {"task": task.name, "method": cfg.adversarial.method, "seed": cfg.seed, "device": device, "precision": precision,
                "dev": dev, "best_epoch": state["best_epoch"], "epochs_run": state["epoch"], "steps": state["step"],
@@ -245,7 +259,9 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
                        "online_attack_seconds": state["epoch_rows_seconds"]})
     if epoch_rows:
         metrics["online"] = state["epoch_rows"]
-    if test_rows is not None:
+    if ranks.world > 1:
+        metrics["processes"] = ranks.world
+    if test_rows is not None and ranks.main:
         metrics["test"] = evaluate(model, tokenizer, test_rows, task, label2id, id2label, cfg, device)
     return metrics
 

@@ -208,12 +208,13 @@ def train_gpus(wildcards):
     """`resources: gpu` of a training job. device auto asks for a GPU on a cluster (the node may
     have one) and on a local machine that has one; on a local CPU-only machine it asks for none,
     or the local `gpu=1` limit would run CPU trainings one at a time."""
+    gpus = TRAIN["processes"]  # data-parallel training: one GPU per rank
     if TRAIN["device"] != "auto":
-        return int(TRAIN["device"] != "cpu")
+        return gpus * int(TRAIN["device"] != "cpu")
     plugin = workflow.executor_plugin
     if plugin is not None and plugin.name not in ("local", "dryrun"):
-        return 1
-    return int(local_gpus() > 0)
+        return gpus
+    return gpus * int(local_gpus() > 0)
 
 
 def baseline_first(wildcards):

@@ -95,6 +95,7 @@ EDITS = {
     "augment/attacks/merge_shards.py": {"merge_attack"},
     "augment/attacks/results.py": {"attack_shard", "merge_attack", "evaluate"},
     "robust_train/adversarial.py": {"train"},
+    "robust_train/rank.py": {"train"},  # run by torchrun as a module name, imported so that it is tracked
     "augment/attacks/online.py": {"train"},
     "robust_train/predict.py": {"train", "evaluate"},
     "evaluation/calibration.py": {"evaluate"},
