@@ -36,6 +36,10 @@ def gate_problems(config: dict) -> list[str]:
     recipes, suites = config["attack"]["evaluate"]["recipes"] or [], list(config["evaluate"]["suites"] or {})
     variants = {f"{t}/{m}" for t in config["train"]["trainsets"] for m in config["train"]["methods"]}
     variants |= {f"existing/{name}" for name in config.get("existing_models", {})}
+    if config.get("sweep"):
+        from robustflow.sweep import sweep_points
+
+        variants |= {f"{t}/{p}" for t in config["sweep"]["trainsets"] for p in sweep_points(config["sweep"], config["seed"])}
     for name, gate in config["gates"].items():
         where, (option, _) = f"`gates.{name}", METRICS[gate["metric"]]
         if option == "recipe" and gate.get("recipe") not in recipes:

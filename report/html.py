@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from report.tables import (Evidence, attacks_table, calibration_table, esc, findings_html, overview_table, pct,
-                           repair_table, suites_table, table)
+                           repair_table, suites_table, table, tradeoff_table)
 from robustflow.tasks import Task, task_for
 
 CSS = """
@@ -190,6 +190,15 @@ def render(summary: dict, plots: dict[str, str], captions: dict[str, str]) -> st
                        "the repaired model was trained on them with the baseline's originals and evaluated on the "
                        "same suites. [±x]: the paired difference to the baseline, starred when real.</p>"
                        + repair_table(r, data["variants"], ev, data["evidence"]["baseline"]))
+        if data.get("tradeoff"):
+            t = data["tradeoff"]
+            robust = "the mean over the attacks" if t["rule"]["robust"] == "attacks" else f"accuracy under {t['rule']['robust']}"
+            out.append(f"<h3>Sweep: the trade-off and the chosen point</h3><p>Chosen: <b>{esc(t['chosen'])}</b>, the "
+                       f"highest {esc(robust)} among the trained variants whose clean figure is at least "
+                       f"{pct(t['clean_floor'])} (the baseline's minus {pct(t['rule']['max_clean_drop'])} points); its "
+                       "model is copied to results/best/. Pareto front: no other variant is at least as good on both "
+                       "figures and better on one. The mean's interval is the mean of the recipes' bounds (never "
+                       "narrower than its own).</p>" + tradeoff_table(t))
         out.append("<h3>Cleaning</h3>" + cleaning_html(data["cleaning"]) + truncation_html(data["runs"]))
         out.append("<h3>Augmentation and adversarial training data</h3>"
                    + augmentation_html(data["augmentation"], data["adversarial_trainset"]) + online_html(data["runs"]))

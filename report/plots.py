@@ -163,6 +163,33 @@ def compute(rows: list[dict], out: Path) -> Path | None:
     return _save(fig, out)
 
 
+def trade_off(dataset: str, task: Task, tradeoff: dict | None, out: Path) -> Path | None:
+    """Clean (x) against robust (y) for every trained variant, with intervals; the Pareto front
+    joined, the chosen point starred, the clean floor of the choice dashed."""
+    if not tradeoff:
+        return None
+    points = tradeoff["points"]
+    fig, ax = plt.subplots(figsize=(7, 5))
+    for name, p in points.items():
+        c, r = p["clean"], p["robust"]
+        ax.errorbar(c["value"], r["value"], xerr=[[c["value"] - c["low"]], [c["high"] - c["value"]]],
+                    yerr=[[r["value"] - r["low"]], [r["high"] - r["value"]]], fmt="o", ms=5, capsize=2,
+                    color="tab:red" if name == tradeoff["chosen"] else "tab:blue", alpha=0.8)
+        ax.annotate(name, (c["value"], r["value"]), fontsize=7, xytext=(4, 4), textcoords="offset points")
+    front = sorted((points[n]["clean"]["value"], points[n]["robust"]["value"]) for n in points if points[n]["pareto"])
+    ax.plot([x for x, _ in front], [y for _, y in front], "--", color="gray", label="Pareto front")
+    chosen = points[tradeoff["chosen"]]
+    ax.plot(chosen["clean"]["value"], chosen["robust"]["value"], "*", ms=16, color="tab:red",
+            label=f"chosen: {tradeoff['chosen']}")
+    ax.axvline(tradeoff["clean_floor"], color="gray", lw=0.8, ls=":", label="clean floor of the choice")
+    robust = tradeoff["rule"]["robust"]
+    ax.set_xlabel(f"clean {task.metric_name}")
+    ax.set_ylabel(f"{task.metric_name} under " + ("the attacks (mean)" if robust == "attacks" else robust))
+    ax.set_title(f"{dataset}: clean vs robust trade-off (95% intervals)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return _save(fig, out)
+
+
 def safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
@@ -181,6 +208,7 @@ def make_plots(summary: dict, out_dir: str | Path) -> dict[str, str]:
             f"{ds}: F1 per entity type": per_type_f1(ds, v, out_dir / f"{safe(ds)}_per_type_f1.png"),
             f"{ds}: calibration": calibration(ds, v, intervals, out_dir / f"{safe(ds)}_calibration.png"),
             f"{ds}: reliability": reliability(ds, data["runs"], out_dir / f"{safe(ds)}_reliability.png"),
+            f"{ds}: clean vs robust trade-off": trade_off(ds, task, data.get("tradeoff"), out_dir / f"{safe(ds)}_tradeoff.png"),
         }
         made.update({k: str(p) for k, p in figures.items() if p is not None})
     return made

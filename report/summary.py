@@ -9,6 +9,7 @@ from pathlib import Path
 
 from report import statistics
 from report.aggregate import aggregate, variant_key
+from report.choose import trade_off
 from robustflow.tasks import Task, task_for
 
 PACKAGES = ["robustflow", "torch", "transformers", "textattack", "nlpaug", "snakemake", "seqeval", "pandas", "datasets"]
@@ -100,8 +101,13 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
     found = evidence(runs, config["report"], config["seed"], name, baseline)
     for run in runs:  # the per-row contributions are in the evaluation files; the summary keeps the figures
         run["evaluation"] = {k: v for k, v in run["evaluation"].items() if k != "rows"}
+    sweep = config.get("sweep")
+    trained = list(dict.fromkeys(variant_key(r) for r in sorted(runs, key=seed_order) if r["trainset"] != "existing"))
+    tradeoff = trade_off(found["intervals"], trained, baseline, sweep["choose"] if sweep else None,
+                         list(config["attack"]["evaluate"]["recipes"] or []))
     return {
         "evidence": found,
+        "tradeoff": tradeoff,
         "cleaning": cleaning_summary(_load(spec["clean_report"]), _load(spec.get("ingest_report"))),
         "augmentation": augmentation_summary(_load(spec.get("augment_report"))),
         "adversarial_trainset": _load(spec.get("adversarial_report")),

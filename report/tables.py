@@ -150,3 +150,18 @@ def findings_html(evidence: dict) -> str:
     return out + ("<details><summary>every comparison with the baseline</summary>"
                   + table(["variant", "figure", "difference (points)", f"{level} interval", "rows", "test", "p",
                            "Holm-adjusted p", "real"], rows, left=2) + "</details>")
+
+
+def tradeoff_table(tradeoff: dict) -> str:
+    """Every trained variant's clean and robust figure, on the Pareto front or not, eligible or not."""
+    rows = []
+    points = tradeoff["points"]
+    order = sorted(points, key=lambda n: (-points[n]["robust"]["value"], n))
+    for name in order:
+        p = points[name]
+        mark = " (chosen)" if name == tradeoff["chosen"] else " (baseline)" if name == tradeoff["baseline"] else ""
+        rows.append([f"{esc(name)}{mark}", interval(p["clean"]), interval(p["robust"]),
+                     "yes" if p["pareto"] else "", "yes" if p["eligible"] else "no"])
+    robust = tradeoff["rule"]["robust"]
+    return table(["variant", "clean", "robust (" + ("mean over the attacks" if robust == "attacks" else f"under {robust}") + ")",
+                  "Pareto front", f"clean ≥ {pct(tradeoff['clean_floor'])}"], rows)

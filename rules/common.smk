@@ -15,6 +15,7 @@ from robustflow.config.environment import environment_problems
 from robustflow.devices import local_gpus
 from robustflow.errors import ConfigError
 from robustflow.existing_models import model_spec
+from robustflow.sweep import point_train_settings, sweep_points
 
 from robustflow.locks import record_owner, release_stale_lock
 
@@ -53,13 +54,17 @@ ATTACK = config["attack"]
 RECIPES = list(ATTACK["recipes"])
 SUITES = list(config["evaluate"]["suites"])
 EXISTING = config["existing_models"]  # name -> entry: evaluated, never trained
+# Sweep points: name -> {method, settings}; each trains as a method of its own (robustflow/sweep.py).
+SWEEP = sweep_points(config["sweep"], config["seed"])
+SWEEP_TRAINSETS = config["sweep"]["trainsets"] if SWEEP else []
+METHOD_RE = "|".join(["none", "fgm", "pgd", "freelb", *map(re.escape, SWEEP)])
 
 
 wildcard_constraints:
     dataset="|".join(map(re.escape, DATASETS)),
     augmenter="|".join(map(re.escape, AUGMENTERS)) or "(?!)",
     trainset="clean|augmented|adversarial|online|repaired",
-    method="none|fgm|pgd|freelb",
+    method=METHOD_RE,
     seed=r"\d+",
     split="|".join(SPLITS),
     attack_split="train|test",
@@ -67,7 +72,7 @@ wildcard_constraints:
     suite="|".join(map(re.escape, SUITES)) or "(?!)",
     shard=r"\d+",
     # The model a job attacks or evaluates: trained here (trainset/method/seedN) or existing/<name>.
-    model=r"(?:clean|augmented|adversarial|online|repaired)/(?:none|fgm|pgd|freelb)/seed\d+"
+    model=rf"(?:clean|augmented|adversarial|online|repaired)/(?:{METHOD_RE})/seed\d+"
     + "".join(f"|existing/{re.escape(name)}" for name in EXISTING),
 
 
@@ -171,17 +176,23 @@ def train_params(wildcards):
     training sets) and the lists that only decide which jobs exist (methods, trainsets, seeds: the
     wildcards) are left out, so adding a seed or a method adds jobs without rerunning the others.
     """
-    skip = ({"fgm", "pgd", "freelb"} - {wildcards.method}) | {
+    # A sweep point: its method, with its settings over train's.
+    point = SWEEP.get(wildcards.method)
+    method = point["method"] if point else wildcards.method
+    train = point_train_settings(TRAIN, point) if point else TRAIN
+    skip = ({"fgm", "pgd", "freelb"} - {method}) | {
         "methods",
         "trainsets",
         "seeds",
         "online",
     }
     params = {
-        "settings": {k: v for k, v in TRAIN.items() if k not in skip},
+        "settings": {k: v for k, v in train.items() if k not in skip},
         "model": config["model"],
         "task": config["task"],
     }
+    if point:
+        params["method"] = method
     if wildcards.trainset == "online":
         online = TRAIN["online"]
         params["online"] = {
@@ -363,22 +374,28 @@ def evaluate_params(wildcards):
     }
 
 
+def trained_runs():
+    """(trainset, method) of every trained variant: train.methods on train.trainsets, then the
+    sweep's points on its training sets."""
+    runs = [(t, m) for t in TRAIN["trainsets"] for m in TRAIN["methods"]]
+    runs += [(t, p) for t in SWEEP_TRAINSETS for p in SWEEP if (t, p) not in runs]
+    return runs
+
+
 def train_targets():
-    return expand(
-        "results/train/{dataset}/{trainset}/{method}/seed{seed}/metrics.json",
-        dataset=DATASETS,
-        trainset=TRAIN["trainsets"],
-        method=TRAIN["methods"],
-        seed=TRAIN["seeds"],
-    )
+    return [
+        f"results/train/{ds}/{t}/{m}/seed{seed}/metrics.json"
+        for ds in DATASETS
+        for t, m in trained_runs()
+        for seed in TRAIN["seeds"]
+    ]
 
 
 def model_runs(dataset):
     """Every model the report shows: trained here, then the existing ones (`existing_models`)."""
     trained = [
         {"trainset": t, "method": m, "seed": seed}
-        for t in TRAIN["trainsets"]
-        for m in TRAIN["methods"]
+        for t, m in trained_runs()
         for seed in TRAIN["seeds"]
     ]
     return trained + [
@@ -523,4 +540,18 @@ def all_targets():
         targets += evaluation_targets() + ["results/report/report.html"]
         if config["gates"]:
             targets.append("results/report/gates_passed.txt")
+    if SWEEP:
+        targets += expand("results/best/{dataset}/choice.json", dataset=DATASETS)
     return targets
+
+
+def best_model_inputs(wildcards):
+    """The report's choice, and every trained model of the first seed (any may be the chosen)."""
+    seed = TRAIN["seeds"][0]
+    return {
+        "summary": "results/report/summary.json",
+        "models": [
+            f"results/train/{wildcards.dataset}/{t}/{m}/seed{seed}/model"
+            for t, m in trained_runs()
+        ],
+    }

@@ -57,3 +57,23 @@ rule gates:
         code=code_version("gates"),
     script:
         "../workflow/scripts/gates.py"
+
+
+# The sweep's chosen point (report/choose.py, the `sweep.choose` rule), promoted: its model of the
+# first seed copied to results/best/, with what was chosen and why.
+rule best_model:
+    input:
+        unpack(best_model_inputs),
+    output:
+        model=directory("results/best/{dataset}/model"),
+        choice="results/best/{dataset}/choice.json",
+    log:
+        "logs/best_model/{dataset}.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        seed=TRAIN["seeds"][0],
+        code=code_version("best_model"),
+    script:
+        "../workflow/scripts/best_model.py"

@@ -127,10 +127,32 @@ def _online_problems(config: dict) -> list[str]:
     return problems
 
 
+def sweep_problems(config: dict) -> list[str]:
+    from robustflow.sweep import grid_problems
+
+    sweep = config.get("sweep")
+    if not sweep:
+        return []
+    problems = grid_problems(sweep)
+    robust, recipes = sweep["choose"]["robust"], config["attack"]["evaluate"]["recipes"]
+    if robust != "attacks" and robust not in recipes:
+        problems.append(f"`sweep.choose.robust`: {robust!r} is neither `attacks` nor an evaluated recipe "
+                        f"({', '.join(recipes) or 'none'})")
+    if not recipes:
+        problems.append("`sweep`: the trade-off needs at least one attack in `attack.evaluate.recipes`")
+    for trainset in sweep["trainsets"]:
+        if trainset not in config["train"]["trainsets"]:
+            problems.append(f"`sweep.trainsets`: {trainset!r} is not in `train.trainsets` (which builds it). Fix: add it there")
+    if "none" not in config["train"]["methods"]:
+        problems.append("`sweep`: the chosen point is compared with the baseline (clean/none): add 'none' to "
+                        "`train.methods`")
+    return problems
+
+
 def semantic_problems(config: dict) -> list[str]:
     from report.gates import gate_problems  # after attack_problems: it fills attack.evaluate.recipes
 
     problems = (dataset_problems(config) + augment_problems(config)
                 + augmenter_problems(config["task"], config["evaluate"]["suites"], "evaluate.suites")
                 + attack_problems(config))
-    return problems + gate_problems(config)
+    return problems + gate_problems(config) + sweep_problems(config)

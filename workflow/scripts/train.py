@@ -9,6 +9,7 @@ from robustflow.logs import job_logging
 with job_logging(snakemake.log[0]):
     set_threads(snakemake.threads)
     w, i = snakemake.wildcards, snakemake.input
-    settings = FineTuneSettings.from_params(w.method, int(w.seed), snakemake.params.settings)
+    method = snakemake.params.settings.get("method", w.method)  # a sweep point names its method
+    settings = FineTuneSettings.from_params(method, int(w.seed), snakemake.params.settings)
     out = snakemake.output
     fine_tune(settings, i.train, i.dev, i.test, i.report, out.model, out.metrics, out.timing)
