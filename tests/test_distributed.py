@@ -44,7 +44,8 @@ def data(tmp_path_factory):
 def run(data, tmp_path, name, method, **train):
     root, model = data
     adversarial = {"fgm": perturbation("fgm", epsilon=0.5),
-                   "pgd": perturbation("pgd", epsilon=0.5, alpha=0.2, steps=2)}[method]
+                   "pgd": perturbation("pgd", epsilon=0.5, alpha=0.2, steps=2),
+                   "freelb": perturbation("freelb", epsilon=0.5, alpha=0.2, steps=2)}[method]
     cfg = train_config(epochs=2, lr=1e-3, max_length=32, patience=0, seed=3, device="cpu", adversarial=adversarial,
                        **train)
     out = tmp_path / name
@@ -60,7 +61,7 @@ def weights(folder):
     return load_file(folder / "model.safetensors")
 
 
-@pytest.mark.parametrize("method", ["fgm", "pgd"])
+@pytest.mark.parametrize("method", ["fgm", "pgd", "freelb"])
 def test_two_gloo_ranks_train_what_one_process_trains_with_the_same_global_batch(data, tmp_path, method):
     one, one_model = run(data, tmp_path, "one", method, batch_size=8, grad_accum=2)
     two, two_model = run(data, tmp_path, "two", method, batch_size=4, grad_accum=2, processes=2)
