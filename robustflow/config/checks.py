@@ -155,4 +155,9 @@ def semantic_problems(config: dict) -> list[str]:
     problems = (dataset_problems(config) + augment_problems(config)
                 + augmenter_problems(config["task"], config["evaluate"]["suites"], "evaluate.suites")
                 + attack_problems(config))
-    return problems + gate_problems(config) + sweep_problems(config)
+    points = ()
+    if config.get("sweep"):
+        from robustflow.sweep import sweep_points
+
+        points = tuple(f"{t}/{p}" for t in config["sweep"]["trainsets"] for p in sweep_points(config["sweep"], config["seed"]))
+    return problems + gate_problems(config, points) + sweep_problems(config)
