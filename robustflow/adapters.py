@@ -21,7 +21,7 @@ def load_adapter(task, folder: str | Path, trust_remote_code: bool = False):
     loaded on top and merged (inference needs no separate adapter pass)."""
     from peft import PeftModel
 
-    from robustflow.models import load_pretrained
+    from robustflow.models import load_for_training
 
     folder = Path(folder)
     base = json.loads((folder / "adapter_config.json").read_text())["base_model_name_or_path"]
@@ -30,12 +30,10 @@ def load_adapter(task, folder: str | Path, trust_remote_code: bool = False):
         raise ConfigError(f"{folder}: an adapter folder without {LABELS_FILE} (the head's labels). Fix: point at an "
                           "adapter the train rule wrote (results/train/.../model/adapter) or at the merged model folder.")
     id2label = {int(k): v for k, v in json.loads(labels_path.read_text())["id2label"].items()}
-    problem = {"problem_type": task.problem_type} if task.problem_type else {}
-    _, model = load_pretrained(task.auto_model_class(), base, "the adapter's base model",
-                               f"{folder}/adapter_config.json names base {base!r}: make it loadable here (the packaged "
-                               "`minilm`, a local folder, or a hub id online).", trust_remote_code=trust_remote_code,
-                               num_labels=len(id2label), id2label=id2label,
-                               label2id={v: k for k, v in id2label.items()}, ignore_mismatched_sizes=True, **problem)
+    _, model, _, _, _ = load_for_training(task, base, [id2label[i] for i in range(len(id2label))], trust_remote_code,
+                                          "the adapter's base model",
+                                          f"{folder}/adapter_config.json names base {base!r}: make it loadable here "
+                                          "(the packaged `minilm`, a local folder, or a hub id online).")
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)

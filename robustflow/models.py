@@ -67,7 +67,10 @@ def prepare_for_batches(tokenizer, model, name_or_path: str) -> None:
         tokenizer.model_input_names = [n for n in tokenizer.model_input_names if n != "token_type_ids"]
 
 
-def load_for_training(task, name_or_path: str, labels: Sequence[str], trust_remote_code: bool = False):
+def load_for_training(task, name_or_path: str, labels: Sequence[str], trust_remote_code: bool = False,
+                      what: str = "model",
+                      fix: str = "set `model.name_or_path` to `minilm`, a local model folder, or a hub id on a machine "
+                                 "with network access."):
     """(tokenizer, model, label2id, id2label, new_modules): the model with a new head for ``labels``;
     ``new_modules`` names the modules the checkpoint had no weights for (the head, and e.g. a BERT
     pooler a sentence-embedding checkpoint lacks), which must train and be saved even under LoRA."""
@@ -75,9 +78,7 @@ def load_for_training(task, name_or_path: str, labels: Sequence[str], trust_remo
     id2label = {i: label for label, i in label2id.items()}
     problem = {"problem_type": task.problem_type} if task.problem_type else {}
     tokenizer, (model, info) = load_pretrained(
-        task.auto_model_class(), name_or_path, "model",
-        "set `model.name_or_path` to `minilm`, a local model folder, or a hub id on a machine with network access.",
-        trust_remote_code=trust_remote_code, num_labels=len(labels), id2label=id2label, label2id=label2id,
+        task.auto_model_class(), name_or_path, what, fix, trust_remote_code=trust_remote_code, num_labels=len(labels), id2label=id2label, label2id=label2id,
         ignore_mismatched_sizes=True, output_loading_info=True, **problem)
     prepare_for_batches(tokenizer, model, name_or_path)
     fresh = list(info["missing_keys"]) + [key for key, *_ in info.get("mismatched_keys", [])]
