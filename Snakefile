@@ -18,6 +18,7 @@ include: "rules/augment.smk"
 include: "rules/attack.smk"
 include: "rules/trainsets.smk"
 include: "rules/train.smk"
+include: "rules/search.smk"
 include: "rules/evaluate.smk"
 include: "rules/report.smk"
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up for robustflow: system packages, a venv, the pinned Python stack, offline NLP data.
-# Usage: bash setup.sh [--dev] [--no-system] [--force]
+# Usage: bash setup.sh [--dev] [--no-tracking] [--no-system] [--force]
 #   --dev        also install the test tools (pytest, hypothesis, snakefmt)
+#   --no-tracking  skip MLflow (a lighter install; jobs then warn that tracking is off)
 #   --no-system  skip apt-get (you installed the Debian packages yourself, or are not root)
 #   --force      reinstall the Python stack even if the venv looks current
 # Environment: VENV (default .venv), PYTHON (default python3),
@@ -10,13 +11,14 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
-DEV=0; SYSTEM=1; FORCE=0
+DEV=0; SYSTEM=1; FORCE=0; TRACKING=1
 for arg in "$@"; do
   case "$arg" in
     --dev) DEV=1 ;;
     --no-system) SYSTEM=0 ;;
+    --no-tracking) TRACKING=0 ;;
     --force) FORCE=1 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -58,9 +60,10 @@ if [ "${have_torch%%+*}" != "$want_torch" ] || [ "$FORCE" = 1 ]; then
 fi
 
 # 4. Everything else in ONE pip command under one constraints file (installing piecemeal breaks the stack).
-extras=""; [ "$DEV" = 1 ] && extras="[dev]"
+extra_list=(); [ "$TRACKING" = 1 ] && extra_list+=(tracking); [ "$DEV" = 1 ] && extra_list+=(dev)
+extras=""; [ "${#extra_list[@]}" -gt 0 ] && extras="[$(IFS=,; echo "${extra_list[*]}")]"
 stamp="$VENV/.robustflow-stack"
-want_stamp="$(cat pyproject.toml workflow/envs/constraints.txt | sha256sum | cut -c1-16) dev=$DEV"
+want_stamp="$(cat pyproject.toml workflow/envs/constraints.txt | sha256sum | cut -c1-16) dev=$DEV tracking=$TRACKING"
 if [ "$FORCE" = 1 ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want_stamp" ]; then
   say "installing the Python stack (first time: a few minutes)"
   "$PY" -m pip install -q -c workflow/envs/constraints.txt -e ".$extras"

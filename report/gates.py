@@ -30,14 +30,14 @@ class GateFailure(RobustflowError):
     """A robustness gate failed: the model is more fragile than the config allows."""
 
 
-def gate_problems(config: dict, sweep_variants: tuple[str, ...] = ()) -> list[str]:
-    """What the schema cannot check: the recipe or suite a gate names, min or max, the variants
-    (``sweep_variants``: the sweep's points, which the config checks expand)."""
+def gate_problems(config: dict) -> list[str]:
+    """What the schema cannot check: the recipe or suite a gate names, min or max, the variants."""
+    from robustflow.variants import trained_variants
+
     problems = []
     recipes, suites = config["attack"]["evaluate"]["recipes"] or [], list(config["evaluate"]["suites"] or {})
-    variants = {f"{t}/{m}" for t in config["train"]["trainsets"] for m in config["train"]["methods"]}
+    variants = {f"{t}/{m}" for t, m in trained_variants(config)}
     variants |= {f"existing/{name}" for name in config.get("existing_models", {})}
-    variants |= set(sweep_variants)
     for name, gate in config["gates"].items():
         where, (option, _) = f"`gates.{name}", METRICS[gate["metric"]]
         if option == "recipe" and gate.get("recipe") not in recipes:

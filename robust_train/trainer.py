@@ -110,10 +110,12 @@ class EpochRows:
 def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict], labels: Sequence[str], model_path: str,
           cfg: TrainConfig, out_dir: str | Path, checkpoint_dir: str | Path,
           after_epoch: Callable[[int], None] | None = None, test_rows: Sequence[dict] | None = None,
-          epoch_rows: EpochRows | None = None, timing: dict | None = None) -> dict:
+          epoch_rows: EpochRows | None = None, timing: dict | None = None,
+          on_dev: Callable[[int, float], None] | None = None) -> dict:
     """Train, keep the best dev epoch, save it to ``out_dir``; return the metrics dict (with test
     metrics of the saved model when ``test_rows`` are given). With ``epoch_rows``, each epoch from
     its start epoch trains on the training rows plus the rows it makes from the current weights.
+    ``on_dev(epoch, dev score)`` runs after each epoch's checkpoint (a search trial's pruning hook).
 
     The metrics hold no timings, so the same settings and data give the same bytes, resumed or not;
     ``timing``, when given, receives them (seconds this run, samples/s, online attack seconds)."""
@@ -237,6 +239,8 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
         ranks.barrier()  # no rank starts the next epoch (or a kill) before the checkpoint is whole
         if after_epoch:
             after_epoch(epoch)
+        if on_dev:
+            on_dev(epoch, score)
 
     elapsed = time.perf_counter() - start
     model.load_state_dict(best_state)

@@ -16,6 +16,7 @@ from robustflow.devices import local_gpus
 from robustflow.errors import ConfigError
 from robustflow.existing_models import model_spec
 from robustflow.sweep import point_train_settings, sweep_points
+from robustflow.variants import SEARCH, trained_variants
 
 from robustflow.locks import record_owner, release_stale_lock
 
@@ -56,8 +57,18 @@ SUITES = list(config["evaluate"]["suites"])
 EXISTING = config["existing_models"]  # name -> entry: evaluated, never trained
 # Sweep points: name -> {method, settings}; each trains as a method of its own (robustflow/sweep.py).
 SWEEP = sweep_points(config["sweep"], config["seed"])
-SWEEP_TRAINSETS = config["sweep"]["trainsets"] if SWEEP else []
-METHOD_RE = "|".join(["none", "fgm", "pgd", "freelb", *map(re.escape, SWEEP)])
+# The search's promoted trial trains as the method `search` (robustflow/search, rules/search.smk).
+SEARCH_BLOCK = config["search"]
+METHOD_RE = "|".join(
+    [
+        "none",
+        "fgm",
+        "pgd",
+        "freelb",
+        *map(re.escape, SWEEP),
+        *([SEARCH] if SEARCH_BLOCK else []),
+    ]
+)
 
 
 wildcard_constraints:
@@ -71,6 +82,7 @@ wildcard_constraints:
     recipe="|".join(map(re.escape, RECIPES)) or "(?!)",
     suite="|".join(map(re.escape, SUITES)) or "(?!)",
     shard=r"\d+",
+    worker=r"\d+",
     # The model a job attacks or evaluates: trained here (trainset/method/seedN) or existing/<name>.
     model=rf"(?:clean|augmented|adversarial|online|repaired)/(?:{METHOD_RE})/seed\d+"
     + "".join(f"|existing/{re.escape(name)}" for name in EXISTING),
@@ -161,14 +173,63 @@ def merge_params(wildcards):
 TRAIN = config["train"]
 
 
+def trainset_path(dataset, trainset):
+    folder = {
+        "augmented": "augment",
+        "adversarial": "adversarial",
+        "repaired": "repair",
+    }
+    return f"results/{folder.get(trainset, 'clean')}/{dataset}/train.parquet"
+
+
 def trainset_input(wildcards):
-    if wildcards.trainset == "augmented":
-        return f"results/augment/{wildcards.dataset}/train.parquet"
-    if wildcards.trainset == "adversarial":
-        return f"results/adversarial/{wildcards.dataset}/train.parquet"
-    if wildcards.trainset == "repaired":
-        return f"results/repair/{wildcards.dataset}/train.parquet"
-    return f"results/clean/{wildcards.dataset}/train.parquet"
+    return trainset_path(wildcards.dataset, wildcards.trainset)
+
+
+def search_best_input(wildcards):
+    """The search's outcome, for the training job of its promoted trial (its settings come from it)."""
+    if wildcards.method != SEARCH:
+        return []
+    return f"results/search/{wildcards.dataset}/best.json"
+
+
+def search_trainset_input(wildcards):
+    """The training set the search's trials train on."""
+    return trainset_path(wildcards.dataset, SEARCH_BLOCK["trainset"])
+
+
+def search_worker_outputs(wildcards):
+    return expand(
+        "results/search/{dataset}/worker{worker}.json",
+        dataset=wildcards.dataset,
+        worker=range(SEARCH_BLOCK["workers"]),
+    )
+
+
+def search_params(wildcards):
+    """What a search worker depends on: the search block, the training settings the trials start
+    from (without the lists that only decide which jobs exist), the model, the objective's attack.
+    """
+    train = {
+        k: v
+        for k, v in TRAIN.items()
+        if k not in ("methods", "trainsets", "seeds", "online")
+    }
+    recipe = SEARCH_BLOCK["objective"]["recipe"]
+    return {
+        "search": SEARCH_BLOCK,
+        "train": train,
+        "model": config["model"],
+        "task": config["task"],
+        "seed": TRAIN["seeds"][
+            0
+        ],  # the promoted model's seed: it retrains exactly the best trial
+        "recipe": {
+            "name": recipe,
+            "settings": ATTACK["recipes"][recipe] if recipe else None,
+        },
+        "attack": {"batch_size": ATTACK["batch_size"], "device": ATTACK["device"]},
+    }
 
 
 def train_params(wildcards):
@@ -179,6 +240,10 @@ def train_params(wildcards):
     # A sweep point: its method, with its settings over train's.
     point = SWEEP.get(wildcards.method)
     method = point["method"] if point else wildcards.method
+    if (
+        wildcards.method == SEARCH
+    ):  # settings from the search's best trial, read by the job
+        method = SEARCH_BLOCK["method"]
     train = point_train_settings(TRAIN, point) if point else TRAIN
     skip = ({"fgm", "pgd", "freelb"} - {method}) | {
         "methods",
@@ -191,7 +256,7 @@ def train_params(wildcards):
         "model": config["model"],
         "task": config["task"],
     }
-    if point:
+    if point or wildcards.method == SEARCH:
         params["method"] = method
     if wildcards.trainset == "online":
         online = TRAIN["online"]
@@ -375,11 +440,8 @@ def evaluate_params(wildcards):
 
 
 def trained_runs():
-    """(trainset, method) of every trained variant: train.methods on train.trainsets, then the
-    sweep's points on its training sets."""
-    runs = [(t, m) for t in TRAIN["trainsets"] for m in TRAIN["methods"]]
-    runs += [(t, p) for t in SWEEP_TRAINSETS for p in SWEEP if (t, p) not in runs]
-    return runs
+    """(trainset, method) of every trained variant (robustflow/variants.py)."""
+    return trained_variants(config)
 
 
 def train_targets():

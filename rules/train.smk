@@ -7,6 +7,7 @@ rule train:
         dev="results/clean/{dataset}/dev.parquet",
         test="results/clean/{dataset}/test.parquet",
         report="results/clean/{dataset}/report.json",
+        search=search_best_input,
     output:
         model=directory("results/train/{dataset}/{trainset}/{method}/seed{seed}/model"),
         metrics="results/train/{dataset}/{trainset}/{method}/seed{seed}/metrics.json",

@@ -149,15 +149,38 @@ def sweep_problems(config: dict) -> list[str]:
     return problems
 
 
+def search_problems(config: dict) -> list[str]:
+    """`search`: its space, its trainset and its attack (filled in: the first evaluated recipe)."""
+    from robustflow.search.space import space_problems
+
+    search = config.get("search")
+    if not search:
+        return []
+    problems = space_problems(search["space"])
+    objective, recipes = search["objective"], config["attack"]["recipes"]
+    if objective["recipe"] is None:
+        evaluated = config["attack"]["evaluate"]["recipes"]
+        if evaluated:
+            objective["recipe"] = evaluated[0]
+        elif objective["maximize"] == "under_attack" or objective["min_under_attack"] is not None:
+            problems.append("`search.objective`: it is measured under attack, and no recipe is configured. "
+                            "Fix: set `search.objective.recipe` to a recipe of `attack.recipes`")
+    elif objective["recipe"] not in recipes:
+        problems.append(f"`search.objective.recipe`: {objective['recipe']!r} is not in `attack.recipes` "
+                        f"({', '.join(sorted(recipes)) or 'none'})")
+    if search["trainset"] not in config["train"]["trainsets"]:
+        problems.append(f"`search.trainset`: {search['trainset']!r} is not in `train.trainsets` (which builds it). "
+                        "Fix: add it there")
+    if search["workers"] > search["trials"]:
+        problems.append(f"`search.workers` ({search['workers']}) is more than `search.trials` ({search['trials']}): "
+                        "a worker would have no trial. Fix: lower workers or raise trials")
+    return problems
+
+
 def semantic_problems(config: dict) -> list[str]:
     from report.gates import gate_problems  # after attack_problems: it fills attack.evaluate.recipes
 
     problems = (dataset_problems(config) + augment_problems(config)
                 + augmenter_problems(config["task"], config["evaluate"]["suites"], "evaluate.suites")
                 + attack_problems(config))
-    points = ()
-    if config.get("sweep"):
-        from robustflow.sweep import sweep_points
-
-        points = tuple(f"{t}/{p}" for t in config["sweep"]["trainsets"] for p in sweep_points(config["sweep"], config["seed"]))
-    return problems + gate_problems(config, points) + sweep_problems(config)
+    return problems + gate_problems(config) + sweep_problems(config) + search_problems(config)

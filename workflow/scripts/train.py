@@ -5,11 +5,15 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # this checkout's
 from robust_train.fine_tune import FineTuneSettings, fine_tune
 from robustflow.devices import set_threads
 from robustflow.logs import job_logging
+from robustflow.search.promote import promoted_params
 
 with job_logging(snakemake.log[0]):
     set_threads(snakemake.threads)
     w, i = snakemake.wildcards, snakemake.input
-    method = snakemake.params.settings.get("method", w.method)  # a sweep point names its method
-    settings = FineTuneSettings.from_params(method, int(w.seed), snakemake.params.settings)
+    params = snakemake.params.settings
+    method = params.get("method", w.method)  # a sweep point or the search's trial names its method
+    if snakemake.input.search:  # the search's promoted trial: its settings over train's
+        params = promoted_params(params, snakemake.input.search)
+    settings = FineTuneSettings.from_params(method, int(w.seed), params)
     out = snakemake.output
     fine_tune(settings, i.train, i.dev, i.test, i.report, out.model, out.metrics, out.timing)

@@ -1,0 +1,21 @@
+"""The trained variants of an experiment, (trainset, method), in one place: the rules that make
+their jobs, the config checks (gates name them) and the report agree on them."""
+
+from __future__ import annotations
+
+SEARCH = "search"  # the method name of the search's promoted trial (robustflow/search)
+
+
+def trained_variants(config: dict) -> list[tuple[str, str]]:
+    """train.methods on train.trainsets, then the sweep's points on its training sets, then the
+    search's promoted trial on its training set."""
+    from robustflow.sweep import sweep_points
+
+    train = config["train"]
+    runs = [(t, m) for t in train["trainsets"] for m in train["methods"]]
+    if config.get("sweep"):
+        points = sweep_points(config["sweep"], config["seed"])
+        runs += [(t, p) for t in config["sweep"]["trainsets"] for p in points if (t, p) not in runs]
+    if config.get("search"):
+        runs.append((config["search"]["trainset"], SEARCH))
+    return runs
