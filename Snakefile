@@ -21,6 +21,7 @@ include: "rules/train.smk"
 include: "rules/search.smk"
 include: "rules/evaluate.smk"
 include: "rules/report.smk"
+include: "rules/track.smk"
 
 
 rule all:

@@ -2,7 +2,7 @@
 # Idempotent set-up for robustflow: system packages, a venv, the pinned Python stack, offline NLP data.
 # Usage: bash setup.sh [--dev] [--no-tracking] [--no-system] [--force]
 #   --dev        also install the test tools (pytest, hypothesis, snakefmt)
-#   --no-tracking  skip MLflow (a lighter install; jobs then warn that tracking is off)
+#   --no-tracking  skip MLflow (a lighter install; the track job then warns that MLflow is missing)
 #   --no-system  skip apt-get (you installed the Debian packages yourself, or are not root)
 #   --force      reinstall the Python stack even if the venv looks current
 # Environment: VENV (default .venv), PYTHON (default python3),

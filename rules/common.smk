@@ -604,6 +604,8 @@ def all_targets():
             targets.append("results/report/gates_passed.txt")
     if SWEEP:
         targets += expand("results/best/{dataset}/choice.json", dataset=DATASETS)
+    if TRACKING["enabled"] and (train_targets() or evaluation_targets()):
+        targets.append("results/mlflow/logged.json")
     return targets
 
 
@@ -617,3 +619,71 @@ def best_model_inputs(wildcards):
             for t, m in trained_runs()
         ],
     }
+
+
+TRACKING = config["tracking"]
+
+
+def report_config():
+    """The config the report shows: where runs are logged changes no figure, so changing it does
+    not rerun the report (only the track job)."""
+    return {k: v for k, v in config.items() if k != "tracking"}
+
+
+def track_spec():
+    """What the track job logs (robustflow/tracking/job.py): per dataset its clean splits, every
+    model's files with its training job's params, the search's record; the report's files.
+    """
+    from types import SimpleNamespace
+
+    datasets = {}
+    for ds in DATASETS:
+        runs = []
+        for run in model_runs(ds):
+            files = run_files(ds, run)
+            entry = {
+                k: files[k]
+                for k in (
+                    "trainset",
+                    "method",
+                    "seed",
+                    "evaluation",
+                    "metrics",
+                    "timing",
+                    "model",
+                )
+            }
+            if run["trainset"] != "existing":
+                w = SimpleNamespace(dataset=ds, **{k: str(v) for k, v in run.items()})
+                entry["params"] = train_params(w)
+                entry["point"] = SWEEP.get(run["method"])
+            runs.append(entry)
+        datasets[ds] = {
+            "splits": [f"results/clean/{ds}/{s}.parquet" for s in SPLITS],
+            "runs": runs,
+            "search": f"results/search/{ds}/best.json" if SEARCH_BLOCK else None,
+        }
+    report_files = {
+        "html": "results/report/report.html",
+        "summary": "results/report/summary.json",
+        "gates": "results/report/gates.json",
+        "plots": "results/report/plots",
+    }
+    return {
+        "datasets": datasets,
+        "code": {"train": code_version("train"), "evaluate": code_version("evaluate")},
+        "report": report_files if evaluation_targets() else None,
+    }
+
+
+def track_inputs(wildcards):
+    spec, files = track_spec(), []
+    for ds in spec["datasets"].values():
+        files += ds["splits"] + ([ds["search"]] if ds["search"] else [])
+        files += [
+            run[k]
+            for run in ds["runs"]
+            for k in ("evaluation", "metrics", "timing")
+            if run[k]
+        ]
+    return files + list((spec["report"] or {}).values())

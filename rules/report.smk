@@ -35,7 +35,7 @@ rule report:
     params:
         datasets=report_datasets(),
         benchmarks=benchmark_files(),
-        config=config,
+        config=report_config(),
         code=code_version("report"),
     script:
         "../workflow/scripts/report.py"
