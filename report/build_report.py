@@ -22,6 +22,8 @@ CAPTIONS = {
     "calibration": "Expected calibration error on the clean test split before and after temperature scaling, with "
                    "bootstrap intervals.",
     "reliability": "Accuracy against confidence per bin before (dashed) and after (solid) temperature scaling.",
+    "search history": "Each search trial's objective value on dev by trial number, the best feasible value so far, "
+                      "and the trial whose settings were promoted.",
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from report.tables import (Evidence, attacks_table, calibration_table, esc, findings_html, overview_table, pct,
-                           repair_table, suites_table, table, tradeoff_table)
+                           repair_table, search_table, suites_table, table, tradeoff_table)
 from robustflow.tasks import Task, task_for
 
 CSS = """
@@ -147,6 +147,21 @@ def gates_html(results: list[dict]) -> str:
 COMPUTE_LINK = "<a href='../../benchmarks/report/compute.html'>compute cost page</a>"
 
 
+def search_html(search: dict, trainset: str) -> str:
+    o, b = search["objective"], search["best"]
+    floors = [f"{name} ≥ {pct(o[key])}" for key, name in (("min_clean", "clean dev"), ("min_under_attack", "dev under attack"))
+              if o.get(key) is not None]
+    counts = ", ".join(f"{n} {state.lower()}" for state, n in search["trials"].items())
+    return (f"<h3>Adaptive search (Optuna)</h3><p>Study {esc(search['study'])}: {search['budget']} trials of "
+            f"{esc(search['method'])} settings on {search['workers']} worker(s) ({esc(counts)}), maximising dev "
+            f"{esc(o['maximize'])}" + (f" under {esc(o['recipe'])} on {o['attacked_rows']} dev rows" if o.get("recipe") else "")
+            + (f", subject to {esc(' and '.join(floors))}" if floors else "") + f". Trial {b['number']} was promoted"
+            + ("" if b["feasible"] else " (no trial met the floors: the least violating one)")
+            + ": its settings trained again as the variant "
+            f"{esc(trainset)}/search, evaluated on test above. Dev figures only: "
+            "the search never sees test rows.</p>" + search_table(search))
+
+
 def render(summary: dict, plots: dict[str, str], captions: dict[str, str]) -> str:
     task = task_for(summary["task"])
     level, alpha = f"{summary['config']['report']['confidence']:.0%}", summary["config"]["report"]["alpha"]
@@ -199,6 +214,8 @@ def render(summary: dict, plots: dict[str, str], captions: dict[str, str]) -> st
                        "model is copied to results/best/. Pareto front: no other variant is at least as good on both "
                        "figures and better on one. The mean's interval is the mean of the recipes' bounds (never "
                        "narrower than its own).</p>" + tradeoff_table(t))
+        if data.get("search"):
+            out.append(search_html(data["search"], summary["config"]["search"]["trainset"]))
         out.append("<h3>Cleaning</h3>" + cleaning_html(data["cleaning"]) + truncation_html(data["runs"]))
         out.append("<h3>Augmentation and adversarial training data</h3>"
                    + augmentation_html(data["augmentation"], data["adversarial_trainset"]) + online_html(data["runs"]))

@@ -12,6 +12,7 @@ from robustflow.tasks import Task, task_for
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 
 def _save(fig, path: Path) -> Path:
@@ -190,6 +191,38 @@ def trade_off(dataset: str, task: Task, tradeoff: dict | None, out: Path) -> Pat
     return _save(fig, out)
 
 
+def search_history(dataset: str, search: dict | None, out: Path) -> Path | None:
+    """The study's optimisation history: each trial's objective value by trial number (feasible,
+    infeasible, pruned told apart), the best feasible value so far, the promoted trial starred."""
+    if not search:
+        return None
+    table = search["table"]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ok = [t for t in table if t["feasible"]]
+    bad = [t for t in table if t["state"] == "COMPLETE" and not t["feasible"]]
+    ax.plot([t["number"] for t in ok], [t["value"] for t in ok], "o", color="tab:blue", label="feasible trial")
+    if bad:
+        ax.plot([t["number"] for t in bad], [t["value"] for t in bad], "x", color="gray", label="below a floor")
+    pruned = [t["number"] for t in table if t["state"] == "PRUNED"]
+    if pruned:
+        ax.plot(pruned, [0.02] * len(pruned), "v", color="tab:orange", label="pruned (no value)",
+                transform=ax.get_xaxis_transform())  # at the axis' foot: a pruned trial has no objective value
+    best, steps = None, []
+    for t in table:
+        if t["feasible"] and (best is None or t["value"] > best):
+            best = t["value"]
+        steps.append(best)
+    ax.step([t["number"] for t in table], steps, where="post", color="tab:green", label="best feasible so far")
+    b = search["best"]
+    ax.plot(b["number"], b["value"], "*", ms=16, color="tab:red", label=f"promoted: trial {b['number']}")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("trial number")
+    ax.set_ylabel(f"objective: dev {search['objective']['maximize']}")
+    ax.set_title(f"{dataset}: search history ({search['method']}, {len(table)} trials)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return _save(fig, out)
+
+
 def safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
@@ -209,6 +242,7 @@ def make_plots(summary: dict, out_dir: str | Path) -> dict[str, str]:
             f"{ds}: calibration": calibration(ds, v, intervals, out_dir / f"{safe(ds)}_calibration.png"),
             f"{ds}: reliability": reliability(ds, data["runs"], out_dir / f"{safe(ds)}_reliability.png"),
             f"{ds}: clean vs robust trade-off": trade_off(ds, task, data.get("tradeoff"), out_dir / f"{safe(ds)}_tradeoff.png"),
+            f"{ds}: search history": search_history(ds, data.get("search"), out_dir / f"{safe(ds)}_search_history.png"),
         }
         made.update({k: str(p) for k, p in figures.items() if p is not None})
     return made

@@ -113,11 +113,21 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
         "adversarial_trainset": _load(spec.get("adversarial_report")),
         "repair": _load(spec.get("repair_report")),
         "suites": suites,
+        "search": search_summary(_load(spec.get("search"))),
         "variants": aggregate(task, runs, baseline),
         "runs": runs,
         "examples": {recipe: example_rows(task, _jsonl(path), examples_per_recipe)
                      for recipe, path in spec["examples"].items()},
     }
+
+
+def search_summary(best: dict | None) -> dict | None:
+    """The Optuna study's trials (robustflow/search/summary.py), each marked feasible or not."""
+    if not best:
+        return None
+    table = [{**t, "feasible": t["state"] == "COMPLETE" and all(c <= 0 for c in t["values"].get("constraints", []))}
+             for t in best["table"]]
+    return {k: best[k] for k in ("study", "method", "objective", "budget", "workers", "trials", "best")} | {"table": table}
 
 
 def build_summary(config: dict, datasets: dict) -> dict:

@@ -165,3 +165,16 @@ def tradeoff_table(tradeoff: dict) -> str:
     robust = tradeoff["rule"]["robust"]
     return table(["variant", "clean", "robust (" + ("mean over the attacks" if robust == "attacks" else f"under {robust}") + ")",
                   "Pareto front", f"clean ≥ {pct(tradeoff['clean_floor'])}"], rows)
+
+
+def search_table(search: dict) -> str:
+    """Every trial of the study: its settings, dev figures, objective, state; the promoted one marked."""
+    rows = []
+    for t in search["table"]:
+        v = t["values"]
+        settings = ", ".join(f"{esc(k)}={esc(f'{x:.4g}' if isinstance(x, float) else x)}" for k, x in sorted(t["settings"].items()))
+        mark = " (promoted)" if t["number"] == search["best"]["number"] else ""
+        rows.append([f"{t['number']}{mark}", esc(t["state"].lower()), settings, pct(v.get("dev")),
+                     pct(v.get("under_attack")), pct(t["value"]) if t["value"] is not None else "",
+                     "yes" if t["feasible"] else "no"])
+    return table(["trial", "state", "settings", "clean dev", "dev under attack", "objective", "feasible"], rows)

@@ -512,6 +512,7 @@ def report_datasets():
                 for r in ATTACK["evaluate"]["recipes"]
             },
             "runs": [run_files(ds, run) for run in model_runs(ds)],
+            "search": f"results/search/{ds}/best.json" if SEARCH_BLOCK else None,
         }
     return spec
 
@@ -551,6 +552,7 @@ def report_inputs(wildcards):
                 spec["augment_report"],
                 spec["adversarial_report"],
                 spec["repair_report"],
+                spec["search"],
             )
             if p
         ]

@@ -83,7 +83,13 @@ def test_two_parallel_workers_share_the_budget_and_the_best_trial_is_retrained_e
     assert metrics["method"] == "fgm"
     assert metrics["dev"]["accuracy"] == pytest.approx(best["best"]["values"]["dev"], abs=1e-9)
     assert (res / "evaluate/tiny/clean/search/seed7.json").is_file()
-    assert "clean/search" in (res / "report/report.html").read_text()
+    html = (res / "report/report.html").read_text()
+    assert "clean/search" in html
+    # the report's search section: every trial in its table, the history plot
+    assert "Adaptive search (Optuna)" in html and f"{best['best']['number']} (promoted)" in html
+    assert (res / "report/plots/tiny_search_history.png").stat().st_size > 1000
+    assert [t["number"] for t in json.loads((res / "report/summary.json").read_text())["datasets"]["tiny"]["search"]["table"]] \
+        == [t["number"] for t in best["table"]]
     assert not (res / "search/tiny/work").exists() or not any((res / "search/tiny/work").iterdir())
     # a rerun does nothing; a bigger budget reruns the search (a new study) and what depends on it
     assert "Nothing to be done" in run_snakemake(tmp_path, cfg, "-n").stdout
@@ -93,3 +99,20 @@ def test_two_parallel_workers_share_the_budget_and_the_best_trial_is_retrained_e
     assert jobs == ["all", "attack_shard", "evaluate", "merge_attack", "report", "search_best", "search_worker",
                     "search_worker", "train"], dry[-3000:]
     assert "method=none" not in dry, "the baseline is not retrained"
+
+
+def test_the_report_shows_pruned_and_infeasible_trials_apart(tmp_path):
+    from report.plots import search_history
+    from report.summary import search_summary
+    from report.tables import search_table
+
+    best = {"study": "s", "method": "pgd", "objective": {"maximize": "under_attack"}, "budget": 4, "workers": 2,
+            "trials": {"COMPLETE": 3, "PRUNED": 1},
+            "table": [{**t, "settings": {"epsilon": 0.1 * t["number"]}} for t in
+                      (_trial(0, 0.3, [-0.1]), _trial(1, 0.6, [0.05]), _trial(2, None, state="PRUNED"), _trial(3, 0.4, [-0.2]))]}
+    best["best"] = {**best["table"][3], "feasible": True}
+    search = search_summary(best)
+    assert [t["feasible"] for t in search["table"]] == [True, False, False, True]
+    assert search_history("tiny", search, tmp_path / "h.png").stat().st_size > 1000
+    html = search_table(search)
+    assert "3 (promoted)" in html and "pruned" in html and html.count(">no</td>") == 2
