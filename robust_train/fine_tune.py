@@ -51,6 +51,15 @@ def training_rows(rows: list[dict], max_samples: int | None, seed: int) -> list[
     return [r for r in rows if (r["id"] if r.get("parent_id") is None else r["parent_id"]) in ids]
 
 
+def training_inputs(task: Task, train_path: str, dev_path: str, clean_report_path: str, max_samples: int | None,
+                    seed: int) -> tuple[list[str], list[dict], list[dict]]:
+    """The model's labels, the training rows (``max_samples`` originals and what derives from them)
+    and the dev rows: what a training job and a search trial train on."""
+    labels = task.model_labels(read_json(clean_report_path)["labels"])
+    rows = training_rows(read_rows(train_path), max_samples, seed)
+    return labels, rows, read_rows(dev_path)
+
+
 def online_rows(settings: FineTuneSettings, rows: list[dict]) -> EpochRows | None:
     """The online adversarial examples of each epoch, made against the model being trained."""
     if settings.online is None:
@@ -105,9 +114,8 @@ def _fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_
     from robust_train.distributed import Ranks
 
     task, cfg = settings.task, settings.train
-    labels = task.model_labels(read_json(clean_report_path)["labels"])
-    rows = training_rows(read_rows(train_path), settings.max_train_samples, cfg.seed)
-    dev, test = read_rows(dev_path), read_rows(test_path)
+    labels, rows, dev = training_inputs(task, train_path, dev_path, clean_report_path, settings.max_train_samples, cfg.seed)
+    test = read_rows(test_path)
     checkpoint = Path(out_model).parent / "checkpoint"
     timing: dict = {}
     metrics = train(task, rows, dev, labels, settings.model, cfg, out_model, checkpoint, test_rows=test,

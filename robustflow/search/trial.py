@@ -9,7 +9,7 @@ import shutil
 import time
 from pathlib import Path
 
-from robustflow.rows import read_json, read_rows
+from robustflow.rows import read_rows
 from robustflow.search.settings import SearchSettings
 from robustflow.search.space import suggest
 from robustflow.sweep import point_train_settings
@@ -40,7 +40,7 @@ def run_trial(s: SearchSettings, trial, train_path: str, dev_path: str, clean_re
     from augment.attacks.runners import RUNNERS
     from augment.attacks.shards import attack_slice
     from evaluation.evaluate_model import attack_result
-    from robust_train.fine_tune import training_rows
+    from robust_train.fine_tune import training_inputs
     from robust_train.trainer import TrainConfig, train
     from robustflow.devices import resolve_device
     from robustflow.existing_models import load_model, model_spec
@@ -50,10 +50,7 @@ def run_trial(s: SearchSettings, trial, train_path: str, dev_path: str, clean_re
     # One process per trial: parallelism comes from the workers (DDP ranks would share the device).
     cfg = dataclasses.replace(TrainConfig.from_settings(settings, s.model, s.method, s.seed), processes=1)
     task = s.task
-    labels = task.model_labels(read_json(clean_report_path)["labels"])
-    train_rows = read_rows(train_path)
-    rows = training_rows(train_rows, settings["max_train_samples"], s.seed)
-    dev = read_rows(dev_path)
+    labels, rows, dev = training_inputs(task, train_path, dev_path, clean_report_path, settings["max_train_samples"], s.seed)
     model_dir = work_dir / "model"
     shutil.rmtree(work_dir, ignore_errors=True)  # a trial interrupted before: start clean
     log.info("trial %d: %s", trial.number, suggested)
@@ -68,7 +65,7 @@ def run_trial(s: SearchSettings, trial, train_path: str, dev_path: str, clean_re
         if recipe["type"] == "mention_swap":
             from augment.augmenters.mentions import mention_pools
 
-            pools = mention_pools(train_rows)
+            pools = mention_pools(read_rows(train_path))  # every training row's mentions, as the attack rule's
         trained = load_model(task, model_spec(str(model_dir)), clean_report_path)
         device = resolve_device(s.attack_device, "attack.device")
         records = RUNNERS[task.name](attacked, name, RecipeSettings.from_config(recipe), trained, s.seed,
