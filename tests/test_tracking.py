@@ -199,3 +199,16 @@ def test_search_trials_become_runs_with_their_settings_and_the_best_marked(tmp_p
     assert records[1]["metrics"]["dev_trial.constraint0"] == -0.1
     assert "objective" not in records[2]["metrics"] and records[2]["tags"]["state"] == "PRUNED"
     assert len({r["digest"] for r in records}) == 3
+
+
+def test_strict_tracking_without_mlflow_installed_is_a_config_error_when_the_dag_is_built(monkeypatch):
+    import importlib.util
+
+    from robustflow.config.environment import tracking_problems
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mlflow" else real(name, *a))
+    assert tracking_problems({"enabled": True, "strict": False}) == [], "lenient: the track job warns instead"
+    assert tracking_problems({"enabled": False, "strict": True}) == []
+    (problem,) = tracking_problems({"enabled": True, "strict": True})
+    assert "MLflow is not installed" in problem and "pip install -e '.[tracking]'" in problem

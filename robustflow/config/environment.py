@@ -34,19 +34,7 @@ def source_file_problems(config: dict) -> list[str]:
                                 "to carve it from train")
             elif p.is_dir():
                 problems.append(f"`datasets.{name}.source.files.{split}`: {path} is a directory; point at the file inside it")
-    problems += tracking_problems(config.get("tracking") or {})
     return problems
-
-
-def tracking_problems(block: dict) -> list[str]:
-    """Strict tracking without MLflow installed fails when the DAG is built, not after hours of
-    training (lenient tracking warns in the track job instead)."""
-    import importlib.util
-
-    if block.get("enabled") and block.get("strict") and importlib.util.find_spec("mlflow") is None:
-        return ["tracking.strict is true but MLflow is not installed. Fix: `pip install -e '.[tracking]'` "
-                "(setup.sh installs it unless --no-tracking), or set tracking.enabled: false"]
-    return []
 
 
 def model_references(config: dict) -> Iterator[tuple[str, str]]:
