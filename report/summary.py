@@ -10,6 +10,7 @@ from pathlib import Path
 from report import statistics
 from report.aggregate import aggregate, variant_key
 from report.choose import trade_off
+from robustflow.search.summary import feasible
 from robustflow.tasks import Task, task_for
 
 PACKAGES = ["robustflow", "torch", "transformers", "textattack", "nlpaug", "snakemake", "seqeval", "pandas", "datasets"]
@@ -125,8 +126,7 @@ def search_summary(best: dict | None) -> dict | None:
     """The Optuna study's trials (robustflow/search/summary.py), each marked feasible or not."""
     if not best:
         return None
-    table = [{**t, "feasible": t["state"] == "COMPLETE" and all(c <= 0 for c in t["values"].get("constraints", []))}
-             for t in best["table"]]
+    table = [{**t, "feasible": t["state"] == "COMPLETE" and feasible(t)} for t in best["table"]]
     return {k: best[k] for k in ("study", "method", "objective", "budget", "workers", "trials", "best")} | {"table": table}
 
 

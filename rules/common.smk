@@ -186,11 +186,16 @@ def trainset_input(wildcards):
     return trainset_path(wildcards.dataset, wildcards.trainset)
 
 
+def search_best(dataset):
+    """The search's outcome (rule search_best), or None when the experiment has no search."""
+    return f"results/search/{dataset}/best.json" if SEARCH_BLOCK else None
+
+
 def search_best_input(wildcards):
     """The search's outcome, for the training job of its promoted trial (its settings come from it)."""
     if wildcards.method != SEARCH:
         return []
-    return f"results/search/{wildcards.dataset}/best.json"
+    return search_best(wildcards.dataset)
 
 
 def search_trainset_input(wildcards):
@@ -512,7 +517,7 @@ def report_datasets():
                 for r in ATTACK["evaluate"]["recipes"]
             },
             "runs": [run_files(ds, run) for run in model_runs(ds)],
-            "search": f"results/search/{ds}/best.json" if SEARCH_BLOCK else None,
+            "search": search_best(ds),
         }
     return spec
 
@@ -606,7 +611,7 @@ def all_targets():
             targets.append("results/report/gates_passed.txt")
     if SWEEP:
         targets += expand("results/best/{dataset}/choice.json", dataset=DATASETS)
-    if TRACKING["enabled"] and (train_targets() or evaluation_targets()):
+    if TRACKING["enabled"] and evaluation_targets():  # every trained model is evaluated
         targets.append("results/mlflow/logged.json")
     return targets
 
@@ -663,7 +668,7 @@ def track_spec():
         datasets[ds] = {
             "splits": [f"results/clean/{ds}/{s}.parquet" for s in SPLITS],
             "runs": runs,
-            "search": f"results/search/{ds}/best.json" if SEARCH_BLOCK else None,
+            "search": search_best(ds),
         }
     report_files = {
         "html": "results/report/report.html",

@@ -34,7 +34,7 @@ def metric_name(name: str) -> str:
 def numeric_leaves(tree, prefix: str) -> dict[str, float]:
     """The finite numbers of a nested dict (bools and nulls skipped), per-row data left out."""
     out = {}
-    for key, value in flat({k: v for k, v in tree.items() if k not in SKIP}, prefix).items():
+    for key, value in flat(tree, prefix).items():
         if any(part in SKIP for part in key.split(".")):
             continue
         if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):

@@ -26,7 +26,3 @@ class TrackingSettings:
             store = (Path(workdir) / LOCAL_STORE).resolve()
             uri, artifacts = f"sqlite:///{store / 'mlflow.db'}", (store / "artifacts").as_uri()
         return cls(uri, block["experiment"], bool(block["strict"]), artifacts)
-
-    @property
-    def is_local(self) -> bool:
-        return self.uri.startswith("sqlite:") or self.uri.startswith("file:")

@@ -19,7 +19,7 @@ from robustflow.tracking.settings import TrackingSettings
 
 log = logging.getLogger(__name__)
 MAX_PARAM = 6000  # MLflow's limit on a param value
-BATCH = {"metrics": 1000, "params": 100, "tags": 100}  # MLflow's log_batch limits
+BATCH = {"metrics": 1000, "params": 100}  # MLflow's log_batch limits
 
 
 class TrackingError(ResourceError):
