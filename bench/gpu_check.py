@@ -1,5 +1,6 @@
 """The GPU check: training throughput and model FLOP utilisation in bf16 and fp16, FGM's cost, mixed
-precision losses against fp32, and the tiny workflow with `device: cuda`. Under 8 minutes on one GPU.
+precision losses against fp32, robustflow's trainer on the device (tiny models: every method, bf16 and fp16,
+classification and NER), and the tiny workflow with `device: cuda`. Under 8 minutes on one GPU.
 
 A BERT-base-size classifier built from its config (random weights: throughput does not depend on
 them) trains on random token ids. Per precision: plain and FGM steps, timed over interleaved rounds
@@ -10,7 +11,7 @@ plain. Losses: the same initial weights and batches trained in fp32, bf16 and fp
 per-step gap to fp32 is reported (mixed precision tracks fp32 within a few hundredths of a nat over
 these steps; larger means a broken autocast or loss scaling).
 
-    python bench/gpu_check.py [--out gpu_check.json] [--skip-workflow]
+    python bench/gpu_check.py [--out gpu_check.json] [--skip-workflow] [--skip-trainer]
     python bench/gpu_check.py --smoke --device cpu     # a tiny model on CPU: checks the script, not the GPU
 """
 
@@ -96,7 +97,7 @@ def sync(device: str) -> None:
 def throughput(args, precisions) -> dict:
     model, config = build_model(args.smoke, args.device)
     model.train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5, fused=args.fused_adam or None)
     batches = random_batches(args.steps, args.batch_size, args.length, config.vocab_size, args.device)
     plain, fgm = AdversarialConfig.plain(), AdversarialConfig("fgm", epsilon=1.0, alpha=0.0, steps=0, norm="l2", init_mag=0.0)
     steps = {(p, name): make_step(model, optimizer, p, args.device, cfg) for p in precisions
@@ -115,7 +116,8 @@ def throughput(args, precisions) -> dict:
     per_token = flops_per_token(model, config, args.length)
     name = torch.cuda.get_device_name() if args.device == "cuda" else "cpu"
     peak = peak_tflops(name, args.peak_tflops) if args.device == "cuda" else None
-    out = {"device": name, "peak_tflops": peak, "batch": args.batch_size, "length": args.length,
+    out = {"device": name, "peak_tflops": peak, "attention": getattr(config, "_attn_implementation", None),
+           "fused_adam": args.fused_adam, "batch": args.batch_size, "length": args.length,
            "parameters": sum(p.numel() for p in model.parameters()), "model_flops_per_token": per_token, "results": {}}
     for precision in precisions:
         plain_s = statistics.median(times[(precision, "plain")])
@@ -141,6 +143,66 @@ def loss_agreement(args, precisions) -> dict:
         del model
     gaps = {p: round(max(abs(a - b) for a, b in zip(curves[p], curves["fp32"])), 4) for p in precisions}
     return {"steps": args.loss_steps, "losses": curves, "max_gap_to_fp32": gaps}
+
+
+def trainer_check(device: str) -> dict:
+    """robust_train.trainer.train itself on ``device``: tiny BERTs built in-process (tests/tiny_models.py),
+    every adversarial method in bf16 and fp16 (GradScaler) for classification, PGD for NER. Checks that
+    the job's code puts the model, the batches and the perturbation on the device and reports the
+    precision it ran in; the accuracies only show that training learns (a separable toy task)."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from robust_train.adversarial import AdversarialConfig
+    from robust_train.trainer import TrainConfig, train
+    from robustflow.tasks import task_for
+    from tiny_models import build_tiny_bert
+
+    good, bad = ["good", "fine", "great", "moving"], ["bad", "dull", "awful", "tired"]
+    filler = ["the", "film", "plot", "was", "and", "acting", "a", "story"]
+    rng = __import__("random").Random(0)
+    rows = []
+    for i in range(256):
+        label = i % 2
+        words = [rng.choice(filler) for _ in range(rng.randint(4, 12))]
+        words.insert(rng.randrange(len(words)), rng.choice(good if label else bad))
+        rows.append({"id": f"r{i}", "text": " ".join(words), "text_pair": None, "label": ["neg", "pos"][label]})
+    names, places = ["ann", "bo", "carl", "dina"], ["oslo", "rome", "lima", "kiev"]
+    ner = []
+    for i in range(128):
+        tokens = [rng.choice(names), "met", rng.choice(names), "in", rng.choice(places)]
+        ner.append({"id": f"n{i}", "tokens": tokens, "tags": ["B-PER", "O", "B-PER", "O", "B-LOC"]})
+    corpus = [r["text"] for r in rows] + [" ".join(r["tokens"]) for r in ner]
+    out: dict = {"classification": {}, "ner": {}}
+    with tempfile.TemporaryDirectory() as work:
+        root = Path(work)
+        cls_model = str(build_tiny_bert(root / "cls", corpus, head="cls", whole_words=True, num_labels=2))
+        ner_model = str(build_tiny_bert(root / "ner", corpus, head="ner", whole_words=True, num_labels=5))
+        methods = {"none": AdversarialConfig.plain(),
+                   "fgm": AdversarialConfig("fgm", epsilon=0.002, alpha=0.0, steps=0, norm="l2", init_mag=0.0),
+                   "pgd": AdversarialConfig("pgd", epsilon=0.002, alpha=0.001, steps=3, norm="l2", init_mag=0.0),
+                   "freelb": AdversarialConfig("freelb", epsilon=0.002, alpha=0.001, steps=3, norm="l2", init_mag=0.0005)}
+
+        def config(method: str, precision: str) -> TrainConfig:
+            return TrainConfig(epochs=4, batch_size=16, grad_accum=1, lr=2e-3, weight_decay=0.0, warmup_ratio=0.0,
+                               max_grad_norm=1.0, max_length=32, patience=0, precision=precision, device=device,
+                               eval_batch_size=64, seed=3, trust_remote_code=False, adversarial=methods[method])
+
+        runs = [("classification", m, p) for p in ("auto", "fp16") for m in methods] + [("ner", "pgd", "auto")]
+        for task, method, precision in runs:
+            data, labels, model = ((rows, ["neg", "pos"], cls_model) if task == "classification" else
+                                   (ner, ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"], ner_model))
+            name = f"{method}-{precision}"
+            started = time.perf_counter()
+            try:
+                m = train(task, data[:192] if task == "classification" else data[:96],
+                          data[192:] if task == "classification" else data[96:], labels, model, config(method, precision),
+                          root / name / task / "model", root / name / task / "ckpt", test_rows=data[-32:])
+                out[task][name] = {"device": m["device"], "precision": m["precision"], "steps": m["steps"],
+                                   "dev": round(task_for(task).headline(m["dev"]), 3),
+                                   "seconds": round(time.perf_counter() - started, 1)}
+            except Exception as exc:  # report every run, then fail the check as a whole
+                out[task][name] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+    out["ok"] = all("error" not in r and r["device"] == device for t in ("classification", "ner") for r in out[t].values())
+    return out
 
 
 def tiny_workflow(device: str) -> dict:
@@ -180,6 +242,8 @@ def main() -> None:
     parser.add_argument("--loss-steps", type=int, default=20)
     parser.add_argument("--peak-tflops", type=float, default=None, help="the GPU's dense bf16 peak, when not in the table")
     parser.add_argument("--skip-workflow", action="store_true")
+    parser.add_argument("--skip-trainer", action="store_true")
+    parser.add_argument("--fused-adam", action="store_true", help="AdamW's fused CUDA kernel (one launch per step)")
     parser.add_argument("--out", default=None, help="write the figures as JSON here")
     args = parser.parse_args()
     if args.smoke:
@@ -188,6 +252,8 @@ def main() -> None:
     precisions = ["bf16", "fp16"] if args.device == "cuda" else ["bf16"]
     started = time.perf_counter()
     report = {"throughput": throughput(args, precisions), "losses": loss_agreement(args, precisions)}
+    if not args.skip_trainer:
+        report["trainer"] = trainer_check(args.device)
     if not args.skip_workflow:
         report["tiny_workflow"] = tiny_workflow(args.device)
     report["seconds"] = round(time.perf_counter() - started, 1)
@@ -195,13 +261,19 @@ def main() -> None:
     t = report["throughput"]
     size = "a tiny BERT (smoke)" if args.smoke else "BERT-base-size"
     print(f"{t['device']}: {size} ({t['parameters'] / 1e6:.0f}M parameters), batch {t['batch']} x {t['length']}, "
-          f"peak {t['peak_tflops']} TFLOP/s")
+          f"peak {t['peak_tflops']} TFLOP/s, attention {t['attention']}, fused AdamW {t['fused_adam']}")
     print(f"{'precision':10s} {'plain/s':>9s} {'fgm/s':>9s} {'fgm/plain':>10s} {'TFLOP/s':>8s} {'MFU':>6s}  goals: MFU >= 40 % (bf16), fgm <= 2.1x")
     for precision, r in t["results"].items():
         mfu = f"{100 * r['plain_mfu']:.1f}%" if r["plain_mfu"] is not None else "-"
         print(f"{precision:10s} {r['plain_samples_per_s']:9.1f} {r['fgm_samples_per_s']:9.1f} {r['fgm_vs_plain']:9.2f}x "
               f"{r['plain_tflops']:8.2f} {mfu:>6s}")
     print(f"largest per-step loss gap to fp32 over {report['losses']['steps']} steps: {report['losses']['max_gap_to_fp32']}")
+    if "trainer" in report:
+        r = report["trainer"]
+        print(f"robustflow's trainer on {args.device}: {'ok' if r['ok'] else 'FAILED'}")
+        for task in ("classification", "ner"):
+            for name, run in r[task].items():
+                print(f"  {task:14s} {name:12s} {run}")
     if "tiny_workflow" in report:
         w = report["tiny_workflow"]
         print(f"tiny workflow on {args.device}: exit {w['returncode']}, {w['seconds']} s, report {w['report']}, "
@@ -211,6 +283,8 @@ def main() -> None:
     print(f"total {report['seconds']} s")
     if args.out:
         Path(args.out).write_text(json.dumps(report, indent=1))
+    if not report.get("trainer", {"ok": True})["ok"] or report.get("tiny_workflow", {}).get("returncode"):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

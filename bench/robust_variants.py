@@ -6,7 +6,7 @@ settings plus the given overrides, then attacks it with every `attack.evaluate` 
 seeded test rows (so variants are compared on the same rows with the same attack settings) and
 appends one JSON line: clean test accuracy, accuracy under each attack, seconds, online cost.
 
-    python bench/robust_variants.py NAME [--method none] [--trainset online]
+    python bench/robust_variants.py NAME [--method none | none+spelling] [--trainset online]
         [--set '{"train": {"epochs": 3, "online": {"max_examples": 600}}}']
         [--train-path other_train.parquet] [--rows 100] [--threads 1] [--out robust_variants.jsonl]
 
@@ -45,10 +45,15 @@ def merge(base: dict, overrides: dict) -> dict:
 
 
 def train_params(cfg: dict, method: str, trainset: str) -> dict:
-    """What rules/common.smk's train_params gives a job of this method and training set."""
+    """What rules/common.smk's train_params gives a job of this method (`<method>[+<defence>]`) and training set."""
+    from robustflow.variants import split_method
+
+    method, defence = split_method(method)
     skip = (METHOD_KEYS - {method}) | {"methods", "trainsets", "seeds", "online"}
     params = {"settings": {k: v for k, v in cfg["train"].items() if k not in skip},
               "model": cfg["model"], "task": cfg["task"]}
+    if defence:
+        params["defence"] = {"name": defence, "settings": cfg["defences"][defence]}
     if trainset == "online":
         online = cfg["train"]["online"]
         params["online"] = {"settings": online, "recipes": {r: cfg["attack"]["recipes"][r] for r in online["recipes"]}}
@@ -59,7 +64,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name")
     parser.add_argument("--config", default="config.yaml")
-    parser.add_argument("--method", default="none", choices=["none", "fgm", "pgd", "freelb"])
+    parser.add_argument("--method", default="none", help="none, fgm, pgd, freelb; +<defence> (config's `defences`) "
+                        "trains behind that input defence, e.g. none+spelling")
     parser.add_argument("--trainset", default="online", choices=["clean", "online"])
     parser.add_argument("--set", default="{}", help="JSON merged into the config")
     parser.add_argument("--train-path", help="a training parquet instead of the cleaned train split")
@@ -73,7 +79,8 @@ def main() -> None:
     dataset = sorted(cfg["datasets"])[0]
     root = Path("results/clean") / dataset
     out = Path("results/bench/robust_variants") / args.name
-    settings = FineTuneSettings.from_params(args.method, cfg["seed"], train_params(cfg, args.method, args.trainset))
+    settings = FineTuneSettings.from_params(args.method.partition("+")[0], cfg["seed"],
+                                            train_params(cfg, args.method, args.trainset))
     started = time.perf_counter()
     metrics = fine_tune(settings, args.train_path or root / "train.parquet", root / "dev.parquet",
                         root / "test.parquet", root / "report.json", out / "model", out / "metrics.json",

@@ -50,7 +50,7 @@ class Evaluator:
             return [], []
         t = self.trained
         return predict(t.model, t.tokenizer, rows, self.task, t.label2id, t.id2label, t.max_length, self.batch_size,
-                       self.device, truncation)
+                       self.device, truncation, t.defence)
 
     def score(self, rows: list[dict]) -> tuple[dict, list]:
         """(metrics, per-row scores) of the model on ``rows``."""
@@ -149,6 +149,7 @@ def evaluate_model(settings: EvaluateSettings, model: dict, clean_report_path: s
     temperature, units = temperature_on(task, dev, *ev.predict(dev), label2id)
     after, after_rows = calibration(task, test, pred, dists, label2id, bins, temperature)
     result = {"task": task.name, "clean": clean, "headline": task.headline(clean), "calibration": before,
+              "defence": ev.trained.defence.intrusion(task, test) if ev.trained.defence else None,
               "calibration_scaled": {**after, "temperature": temperature, "fitted_on_dev_units": units},
               "truncation": truncation}
     rows = {"clean": measured(task.measure, ids, task.row_scores(gold, pred)),

@@ -99,6 +99,31 @@ def online_html(runs: list[dict]) -> str:
               f"What it costs against plain training: the {COMPUTE_LINK}.</p>")
 
 
+def defences_html(runs: list[dict], defences: dict) -> str:
+    """Defended variants (`<method>+<defence>`): what the defence is and how much clean text it rewrites."""
+    rows = []
+    for r in runs:
+        d = r.get("defence")
+        if not d:
+            continue
+        train, test = d["train"] or {}, d["test"]
+        settings = defences.get(test["name"], {})
+        rows.append([esc(f"{r['trainset']}/{r['method']}"), "–" if r["seed"] is None else str(r["seed"]),
+                     esc(", ".join(f"{k} ({', '.join(f'{o}: {v}' for o, v in (s or {}).items())})"
+                                   for k, s in settings.items())),
+                     f"{train.get('rows_changed', '–')} of {train.get('rows', '–')} ({train.get('words_changed', '–')} words)",
+                     f"{test['rows_changed']} of {test['rows']} ({test['words_changed']} words)"])
+    if not rows:
+        return ""
+    return ("<h3>Input defences</h3><p>A defended variant is the model with a normaliser in front of it, trained "
+            "behind it and saved with it: its training rows, its test rows and every query an attack makes pass "
+            "through the normaliser, so the attacks searched against the defended model as a whole, with "
+            "the same settings and query access as against any model. The columns show how much clean text the "
+            "normaliser rewrote (a defence that rewrites much clean text costs clean accuracy).</p>"
+            + table(["variant", "seed", "defence", "clean training rows changed", "clean test rows changed"], rows,
+                    left=3))
+
+
 def existing_html(runs: list[dict]) -> str:
     """Which models were evaluated without being trained here (`existing_models`)."""
     rows = [[esc(f"existing/{r['method']}"), f"<code>{esc(r['model']['name_or_path'])}</code>",
@@ -177,7 +202,8 @@ def render(summary: dict, plots: dict[str, str], captions: dict[str, str]) -> st
     for ds, data in summary["datasets"].items():
         ev = Evidence(data["evidence"])
         out.append(f"<h2>{esc(ds)}</h2><h3>What the evidence says</h3>" + findings_html(data["evidence"]))
-        out.append(existing_html(data["runs"]) + "<h3>Every variant at a glance</h3>"
+        out.append(existing_html(data["runs"]) + defences_html(data["runs"], summary["config"].get("defences") or {})
+                   + "<h3>Every variant at a glance</h3>"
                    + overview_table(task, data["variants"], ev))
         out.append("<p class='muted'>under: metric on the attacked test rows after the attack (n: rows attacked, the "
                    "same rows for every model); transfer: metric on the adversarial examples that fooled the "

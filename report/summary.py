@@ -92,6 +92,8 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
                      **({"model": run["model"]} if run.get("model") else {}),
                      "evaluation": evaluation, "best_epoch": metrics.get("best_epoch"), "dev": metrics.get("dev"),
                      "online": metrics.get("online"),
+                     "defence": ({"train": metrics.get("defence"), "test": evaluation.get("defence")}
+                                 if evaluation.get("defence") else None),
                      "truncation": {"train_words": metrics.get("truncated_words", 0),
                                     "test": evaluation.get("truncation", {})}})
     suites = {name: {k: v for k, v in _load(path).items() if k in ("type", "produced", "rows_in", "filtered",

@@ -23,19 +23,22 @@ class FineTuneSettings:
     max_train_samples: int | None  # a seeded sample of the training set
     train: TrainConfig
     online: object = None  # OnlineSettings: attack the model between epochs (training set `online`)
+    defence: tuple | None = None  # (name, `defences.<name>`): an input defence trained and saved with the model
 
     @classmethod
     def from_params(cls, method: str, seed: int, params: dict) -> "FineTuneSettings":
         """``params``: {task, model: the `model` section, settings: `train` without other methods' blocks,
-        and for the online training set online: {settings: `train.online`, recipes: the recipes it runs}}."""
+        for the online training set online: {settings: `train.online`, recipes: the recipes it runs},
+        and for a defended method (`<method>+<defence>`) defence: {name, settings}}."""
         train_settings, model = params["settings"], params["model"]
         online = None
         if params.get("online"):
             from augment.attacks.online import OnlineSettings
 
             online = OnlineSettings.from_config(params["online"]["settings"], params["online"]["recipes"])
+        defence = (params["defence"]["name"], params["defence"]["settings"]) if params.get("defence") else None
         return cls(task_for(params["task"]), model["name_or_path"], train_settings["max_train_samples"],
-                   TrainConfig.from_settings(train_settings, model, method, seed), online)
+                   TrainConfig.from_settings(train_settings, model, method, seed), online, defence)
 
 
 def training_rows(rows: list[dict], max_samples: int | None, seed: int) -> list[dict]:
@@ -60,8 +63,19 @@ def training_inputs(task: Task, train_path: str, dev_path: str, clean_report_pat
     return labels, rows, read_rows(dev_path)
 
 
-def online_rows(settings: FineTuneSettings, rows: list[dict]) -> EpochRows | None:
-    """The online adversarial examples of each epoch, made against the model being trained."""
+def build_defence(settings: FineTuneSettings, rows: list[dict]):
+    """The defence a defended method trains with, built from its settings and the training rows."""
+    if settings.defence is None:
+        return None
+    from robust_train.defences import Defence
+
+    name, block = settings.defence
+    return Defence.build(name, block, settings.task, rows)
+
+
+def online_rows(settings: FineTuneSettings, rows: list[dict], defence=None) -> EpochRows | None:
+    """The online adversarial examples of each epoch, made against the model being trained (behind
+    its defence, when it has one)."""
     if settings.online is None:
         return None
     from augment.attacks.online import OnlineAttack
@@ -70,7 +84,7 @@ def online_rows(settings: FineTuneSettings, rows: list[dict]) -> EpochRows | Non
 
     def make(model, tokenizer, label2id, epoch):
         device = str(next(model.parameters()).device)
-        return attack(model, tokenizer, label2id, rows, epoch, cfg.max_length, device)
+        return attack(model, tokenizer, label2id, rows, epoch, cfg.max_length, device, defence)
 
     return EpochRows(make, settings.online.start_epoch, settings.online.max_rows(len(rows)), repr(settings.online))
 
@@ -118,8 +132,9 @@ def _fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_
     test = read_rows(test_path)
     checkpoint = Path(out_model).parent / "checkpoint"
     timing: dict = {}
+    defence = build_defence(settings, rows)
     metrics = train(task, rows, dev, labels, settings.model, cfg, out_model, checkpoint, test_rows=test,
-                    epoch_rows=online_rows(settings, rows), timing=timing)
+                    epoch_rows=online_rows(settings, rows, defence), timing=timing, defence=defence)
     if not Ranks.current().main:
         return metrics
     metrics["labels"] = labels

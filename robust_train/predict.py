@@ -13,10 +13,12 @@ from robustflow.tasks import Task
 
 @torch.inference_mode()
 def predict(model, tokenizer, rows: Sequence[dict], task: Task, label2id: dict, id2label: dict, max_length: int,
-            batch_size: int, device: str = "cpu", truncation: dict | None = None) -> tuple[list, list]:
+            batch_size: int, device: str = "cpu", truncation: dict | None = None, defence=None) -> tuple[list, list]:
     """(predictions, probabilities) in row order; ``truncation``, when given, receives what
-    max_length cut off (`Task.truncation`)."""
+    max_length cut off (`Task.truncation`); ``defence``: a defended model's normaliser."""
     model.eval()
+    if defence is not None:
+        rows = defence.rows(task, rows)
     enc = task.encode(rows, tokenizer, label2id, max_length)
     if truncation is not None:
         truncation.update(task.truncation(rows, enc))

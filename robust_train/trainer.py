@@ -90,8 +90,10 @@ def _param_groups(model, weight_decay: float):
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def evaluate(model, tokenizer, rows, task: Task, label2id, id2label, cfg: TrainConfig, device: str) -> dict:
-    preds, _ = predict(model, tokenizer, rows, task, label2id, id2label, cfg.max_length, cfg.eval_batch_size, device)
+def evaluate(model, tokenizer, rows, task: Task, label2id, id2label, cfg: TrainConfig, device: str,
+             defence=None) -> dict:
+    preds, _ = predict(model, tokenizer, rows, task, label2id, id2label, cfg.max_length, cfg.eval_batch_size, device,
+                       defence=defence)
     return task.metrics([task.gold(r) for r in rows], preds)
 
 
@@ -111,11 +113,13 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
           cfg: TrainConfig, out_dir: str | Path, checkpoint_dir: str | Path,
           after_epoch: Callable[[int], None] | None = None, test_rows: Sequence[dict] | None = None,
           epoch_rows: EpochRows | None = None, timing: dict | None = None,
-          on_dev: Callable[[int, float], None] | None = None) -> dict:
+          on_dev: Callable[[int, float], None] | None = None, defence=None) -> dict:
     """Train, keep the best dev epoch, save it to ``out_dir``; return the metrics dict (with test
     metrics of the saved model when ``test_rows`` are given). With ``epoch_rows``, each epoch from
     its start epoch trains on the training rows plus the rows it makes from the current weights.
     ``on_dev(epoch, dev score)`` runs after each epoch's checkpoint (a search trial's pruning hook).
+    With ``defence`` (robust_train/defences), every row the model trains on or is scored on passes
+    through its normaliser first, and the defence is saved with the model.
 
     The metrics hold no timings, so the same settings and data give the same bytes, resumed or not;
     ``timing``, when given, receives them (seconds this run, samples/s, online attack seconds)."""
@@ -134,7 +138,8 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
         log.info("LoRA r=%d: %d of %d parameters train", cfg.lora.r, trainable, sum(p.numel() for p in model.parameters()))
     model.to(device)
-    enc = task.encode(train_rows, tokenizer, label2id, cfg.max_length)
+    defended = (lambda rows: defence.rows(task, rows)) if defence is not None else list
+    enc = task.encode(defended(train_rows), tokenizer, label2id, cfg.max_length)
     if enc.truncated_words:
         log.warning("max_length %d cut %d word(s) off the training rows: they are not trained on (raise "
                     "model.max_length)", cfg.max_length, enc.truncated_words)
@@ -156,7 +161,8 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
              "epoch_rows": [], "epoch_rows_seconds": []}
     ckpt = Path(checkpoint_dir)
     fp = fingerprint(asdict(cfg), task.name, list(labels), model_path, [r["id"] for r in train_rows], [r["id"] for r in dev_rows],
-                     None if epoch_rows is None else (epoch_rows.start_epoch, epoch_rows.max_rows, epoch_rows.settings))
+                     None if epoch_rows is None else (epoch_rows.start_epoch, epoch_rows.max_rows, epoch_rows.settings),
+                     None if defence is None else (defence.name, defence.settings))
     best_state = None
     if (ckpt / "state.json").is_file() and json.loads((ckpt / "state.json").read_text()).get("fingerprint") == fp:
         state = json.loads((ckpt / "state.json").read_text())["state"]
@@ -185,7 +191,8 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
         if epoch_rows and epoch >= epoch_rows.start_epoch:
             made_at = time.perf_counter()
             made, made_stats = epoch_rows.make(model, tokenizer, label2id, epoch)
-            features = features + (task.encode(made, tokenizer, label2id, cfg.max_length).features if made else [])
+            features = features + (task.encode(defended(made), tokenizer, label2id, cfg.max_length).features
+                                   if made else [])
             state["epoch_rows"].append(made_stats)
             state["epoch_rows_seconds"].append(round(time.perf_counter() - made_at, 2))
         lengths = [len(f["input_ids"]) for f in features]
@@ -224,7 +231,7 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
                 if state["step"] % 20 == 0:
                     log.info("epoch %d step %d/%d loss %.4f adv %s |delta| %s", epoch, state["step"], total_steps,
                              stats.clean_loss, stats.adv_loss, stats.delta_norm)
-        dev = evaluate(model, tokenizer, dev_rows, task, label2id, id2label, cfg, device)
+        dev = evaluate(model, tokenizer, dev_rows, task, label2id, id2label, cfg, device, defence)
         score = task.headline(dev)
         state["history"].append({"epoch": epoch, "dev": score})
         if state["best"] is None or score > state["best"]:
@@ -251,6 +258,8 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
                 model = save_lora(model, tokenizer, model_path, tmp)
             model.save_pretrained(tmp, safe_serialization=True)
             tokenizer.save_pretrained(tmp)
+            if defence is not None:
+                defence.save(tmp)
     ranks.barrier()
     dev = state["best_metrics"]  # measured at the best epoch; the saved model is that epoch's
     metrics = {"task": task.name, "method": cfg.adversarial.method, "seed": cfg.seed, "device": device, "precision": precision,
@@ -263,10 +272,12 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
                        "online_attack_seconds": state["epoch_rows_seconds"]})
     if epoch_rows:
         metrics["online"] = state["epoch_rows"]
+    if defence is not None:  # how much of the clean training text the normaliser rewrote
+        metrics["defence"] = defence.intrusion(task, train_rows)
     if ranks.world > 1:
         metrics["processes"] = ranks.world
     if test_rows is not None and ranks.main:
-        metrics["test"] = evaluate(model, tokenizer, test_rows, task, label2id, id2label, cfg, device)
+        metrics["test"] = evaluate(model, tokenizer, test_rows, task, label2id, id2label, cfg, device, defence)
     return metrics
 
 

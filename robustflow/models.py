@@ -100,6 +100,7 @@ class TrainedModel:
     tokenizer: object
     id2label: dict[int, str]
     max_length: int  # the length it was trained at
+    defence: object = None  # robust_train.defences.Defence saved with the model (its input normaliser)
 
     @property
     def labels(self) -> list[str]:
@@ -131,4 +132,7 @@ def load_trained(task, model_dir: str | Path, device: str = "cpu", dataset_label
     id2label = {int(k): v for k, v in model.config.id2label.items()}
     if dataset_labels is not None:
         id2label = relabel(id2label, label_map, task.model_labels(dataset_labels), f"model {model_dir}")
-    return TrainedModel(model, tokenizer, id2label, trained_length(tokenizer, model))
+    from robust_train.defences import Defence
+
+    defence = Defence.load(model_dir) if Path(str(model_dir)).is_dir() else None
+    return TrainedModel(model, tokenizer, id2label, trained_length(tokenizer, model), defence)

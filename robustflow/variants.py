@@ -4,6 +4,13 @@ their jobs, the config checks (gates name them) and the report agree on them."""
 from __future__ import annotations
 
 SEARCH = "search"  # the method name of the search's promoted trial (robustflow/search)
+DEFENDED = "+"  # `<method>+<defence>`: the method's training with an input defence (`defences:`) in front
+
+
+def split_method(method: str) -> tuple[str, str | None]:
+    """(training method, defence name or None): `none+spelling` -> ("none", "spelling")."""
+    base, _, defence = method.partition(DEFENDED)
+    return base, defence or None
 
 
 def trained_variants(config: dict) -> list[tuple[str, str]]:

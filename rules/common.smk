@@ -16,7 +16,7 @@ from robustflow.devices import local_gpus
 from robustflow.errors import ConfigError
 from robustflow.existing_models import model_spec
 from robustflow.sweep import point_train_settings, sweep_points
-from robustflow.variants import SEARCH, trained_variants
+from robustflow.variants import SEARCH, split_method, trained_variants
 
 from robustflow.locks import record_owner, release_stale_lock
 
@@ -59,15 +59,20 @@ EXISTING = config["existing_models"]  # name -> entry: evaluated, never trained
 SWEEP = sweep_points(config["sweep"], config["seed"])
 # The search's promoted trial trains as the method `search` (robustflow/search, rules/search.smk).
 SEARCH_BLOCK = config["search"]
-METHOD_RE = "|".join(
-    [
-        "none",
-        "fgm",
-        "pgd",
-        "freelb",
-        *map(re.escape, SWEEP),
-        *([SEARCH] if SEARCH_BLOCK else []),
-    ]
+# Input defences (robust_train/defences): a method `<method>+<defence>` trains with one in front.
+DEFENCES = config["defences"]
+METHOD_RE = "(?:{})(?:\\+(?:{}))?".format(
+    "|".join(
+        [
+            "none",
+            "fgm",
+            "pgd",
+            "freelb",
+            *map(re.escape, SWEEP),
+            *([SEARCH] if SEARCH_BLOCK else []),
+        ]
+    ),
+    "|".join(map(re.escape, DEFENCES)) or "(?!)",
 )
 
 
@@ -193,7 +198,7 @@ def search_best(dataset):
 
 def search_best_input(wildcards):
     """The search's outcome, for the training job of its promoted trial (its settings come from it)."""
-    if wildcards.method != SEARCH:
+    if split_method(wildcards.method)[0] != SEARCH:
         return []
     return search_best(wildcards.dataset)
 
@@ -242,12 +247,12 @@ def train_params(wildcards):
     training sets) and the lists that only decide which jobs exist (methods, trainsets, seeds: the
     wildcards) are left out, so adding a seed or a method adds jobs without rerunning the others.
     """
+    # `<method>+<defence>`: the method's settings, and the defence's.
+    base, defence = split_method(wildcards.method)
     # A sweep point: its method, with its settings over train's.
-    point = SWEEP.get(wildcards.method)
-    method = point["method"] if point else wildcards.method
-    if (
-        wildcards.method == SEARCH
-    ):  # settings from the search's best trial, read by the job
+    point = SWEEP.get(base)
+    method = point["method"] if point else base
+    if base == SEARCH:  # settings from the search's best trial, read by the job
         method = SEARCH_BLOCK["method"]
     train = point_train_settings(TRAIN, point) if point else TRAIN
     skip = ({"fgm", "pgd", "freelb"} - {method}) | {
@@ -261,8 +266,10 @@ def train_params(wildcards):
         "model": config["model"],
         "task": config["task"],
     }
-    if point or wildcards.method == SEARCH:
+    if method != wildcards.method:
         params["method"] = method
+    if defence:
+        params["defence"] = {"name": defence, "settings": DEFENCES[defence]}
     if wildcards.trainset == "online":
         online = TRAIN["online"]
         params["online"] = {
@@ -663,7 +670,7 @@ def track_spec():
             if run["trainset"] != "existing":
                 w = SimpleNamespace(dataset=ds, **{k: str(v) for k, v in run.items()})
                 entry["params"] = train_params(w)
-                entry["point"] = SWEEP.get(run["method"])
+                entry["point"] = SWEEP.get(split_method(run["method"])[0])
             runs.append(entry)
         datasets[ds] = {
             "splits": [f"results/clean/{ds}/{s}.parquet" for s in SPLITS],

@@ -305,6 +305,31 @@ def test_swap_check_rejects_antonyms_and_keeps_the_similarity_threshold():
     assert window("a b".split(), 1, 15) == "a b"
 
 
+def test_polarity_changes_are_recognised_through_both_lexicons_and_base_forms():
+    from augment.resources.polarity import changes_polarity, polarity
+
+    assert polarity("good") == 1 and polarity("awful") == -1 and polarity("table") == 0
+    assert polarity("talented") == 1  # VADER only (AFINN lacks it)
+    assert polarity("troubling") == -1  # through its base form "trouble"
+    for old, new in [("good", "little"), ("enjoyable", "frustrating"), ("best", "only"), ("stupid", "funny"),
+                     ("talented", "inexperienced"), ("fascinating", "weird")]:
+        assert changes_polarity(old, new), (old, new)
+    for old, new in [("good", "great"), ("film", "movie"), ("awful", "terrible"), ("keenly", "eagerly")]:
+        assert not changes_polarity(old, new), (old, new)
+
+
+def test_swap_check_rejects_polarity_changes_only_when_asked():
+    from augment.attacks.constraints import SwapCheck
+
+    original = "a good film with a talented cast".split()
+    candidates = [(original[:1] + ["little"] + original[2:], [1]), (original[:1] + ["great"] + original[2:], [1]),
+                  (original[:5] + ["inexperienced"] + original[6:], [5]), (original[:2] + ["movie"] + original[3:], [2])]
+    assert SwapCheck(False, False, None, 15).keep(original, candidates) == [True] * 4
+    check = SwapCheck(False, False, None, 15, same_polarity=True)
+    assert check.active and check.keep(original, candidates) == [False, True, False, True]
+    assert check.rejected["polarity"] == 2
+
+
 def test_glove_swap_successes_keep_meaning(tmp_path, classifier, cls_rows):
     """With the default constraints no successful glove_swap uses an antonym, and every swap keeps the
     window similarity above the threshold."""

@@ -99,6 +99,8 @@ EDITS = {
     "robust_train/rank.py": {"train"},  # run by torchrun as a module name, imported so that it is tracked
     "augment/attacks/online.py": {"train"},
     "robust_train/predict.py": {"train", "evaluate"},
+    # an input defence is loaded with every trained model: training, attack and evaluation jobs run it
+    "robust_train/defences/spelling.py": {"train", "attack_shard", "evaluate"},
     "evaluation/calibration.py": {"evaluate"},
     "robustflow/stats.py": {"evaluate", "report"},
     "augment/resources/pos_tagger.py": {"attack_shard", "train"},  # word swaps' part-of-speech check (online too)

@@ -207,7 +207,8 @@ def assert_same_results_in_a_second_run(first, cfg):
 
 def test_tiny_ner_chain_reports_entity_types_and_keeps_gold_entities(tmp_path):
     cfg = absolutise(repo_config("tiny_ner"))
-    cfg["train"].update(methods=["none"], trainsets=["clean", "adversarial"], epochs=4, patience=0)
+    cfg["defences"] = {"spelling": {"spelling": {}}}
+    cfg["train"].update(methods=["none", "none+spelling"], trainsets=["clean", "adversarial"], epochs=4, patience=0)
     cfg["attack"].update(shards=2, generate={"recipes": ["deepwordbug", "mentions"], "max_examples": 8},
                          evaluate={"max_examples": 6})
     cfg["evaluate"] = {"suites": {"typos": {"type": "keyboard", "word_p": 0.3, "max_changes": 100},
@@ -217,7 +218,7 @@ def test_tiny_ner_chain_reports_entity_types_and_keeps_gold_entities(tmp_path):
     summary = json.loads((res / "report/summary.json").read_text())
     ds = next(iter(cfg["datasets"]))
     data = summary["datasets"][ds]
-    assert set(data["variants"]) == {"clean/none", "adversarial/none"}
+    assert set(data["variants"]) == {"clean/none", "adversarial/none", "clean/none+spelling", "adversarial/none+spelling"}
     clean = data["runs"][0]["evaluation"]["clean"]
     assert {"precision", "recall", "f1", "per_type"} <= set(clean)
     assert set(data["variants"]["clean/none"]["per_type_f1"]) == set(clean["per_type"])
@@ -230,4 +231,14 @@ def test_tiny_ner_chain_reports_entity_types_and_keeps_gold_entities(tmp_path):
         assert len(row["tokens"]) == len(row["tags"]) and not iob.invalid_positions(row["tags"])
     assert (res / f"report/plots/{ds}_per_type_f1.png").is_file()
     assert "F1 per entity type" in (res / "report/report.html").read_text()
+    # The defended variants: the defence is saved with the model and measured on the clean test split;
+    # their attacks queried the defended tagger, still keeping every gold entity.
+    defended = [r for r in data["runs"] if r["method"] == "none+spelling"]
+    assert len(defended) == 2 and all(r["defence"]["test"]["name"] == "spelling" for r in defended)
+    assert all(r["defence"]["test"]["rows"] == len(read_rows(res / f"clean/{ds}/test.parquet")) for r in defended)
+    model = res / f"train/{ds}/clean/none+spelling/seed{cfg['seed']}/model"
+    assert json.loads((model / "defence/defence.json").read_text())["settings"]["spelling"]["keep_capitalized"] == "auto"
+    for r in jsonl(res / f"attack/{ds}/test/clean/none+spelling/seed{cfg['seed']}/deepwordbug.jsonl"):
+        assert [t for t, _, _ in iob.spans(r["tags"])] == [t for t, _, _ in iob.spans(r["perturbed_tags"])]
+    assert "Input defences" in (res / "report/report.html").read_text()
     assert_same_results_in_a_second_run(tmp_path, cfg)

@@ -4,6 +4,8 @@ A substitution attack is only adversarial if the perturbed text keeps the true l
 neighbours include antonyms ("satisfying" -> "unsatisfying", "best" -> "worst") and unrelated words
 that change the meaning, so each candidate swap must pass:
 - no WordNet antonym of the word it replaces (any sense, base forms included, negating prefixes);
+- (sentiment tasks, `same_polarity`) the same sentiment polarity in the AFINN lexicon: "best" ->
+  "only" or "admired" -> "despised" change what a review says without being WordNet antonyms;
 - the same coarse part of speech as the word it replaces, tagged in context (an offline perceptron
   tagger, augment/resources/pos_tagger.py);
 - sentence similarity: the cosine similarity of the sentence encoder's embeddings of a window of
@@ -30,14 +32,14 @@ class SwapCheck:
     """Which substitutions keep the text's meaning: not an antonym, similar enough in context."""
 
     def __init__(self, block_antonyms: bool, same_pos: bool, min_similarity: float | None,
-                 similarity_window: int | None, encoder=None):
-        self.block_antonyms, self.same_pos = block_antonyms, same_pos
+                 similarity_window: int | None, encoder=None, same_polarity: bool = False):
+        self.block_antonyms, self.same_pos, self.same_polarity = block_antonyms, same_pos, same_polarity
         self.min_similarity, self.window, self.encoder = min_similarity, similarity_window, encoder
-        self.rejected = {"antonym": 0, "part of speech": 0, "similarity": 0}  # counted for the job log
+        self.rejected = {"antonym": 0, "polarity": 0, "part of speech": 0, "similarity": 0}  # for the job log
 
     @property
     def active(self) -> bool:
-        return self.block_antonyms or self.same_pos or self.min_similarity is not None
+        return self.block_antonyms or self.same_polarity or self.same_pos or self.min_similarity is not None
 
     def keep(self, original: Sequence[str], candidates: Sequence[tuple[Sequence[str], list[int]]]) -> list[bool]:
         """For each candidate (words, positions changed relative to ``original``): does it pass?"""
@@ -54,6 +56,13 @@ class SwapCheck:
                 if any(is_antonym_swap(original[i], words[i]) for i in changed if i < len(original)):
                     ok[k] = False
                     self.rejected["antonym"] += 1
+        if self.same_polarity:
+            from augment.resources.polarity import changes_polarity
+
+            for k, (words, changed) in enumerate(candidates):
+                if ok[k] and any(changes_polarity(original[i], words[i]) for i in changed if i < len(original)):
+                    ok[k] = False
+                    self.rejected["polarity"] += 1
         if self.same_pos:
             from augment.resources.pos_tagger import tag_words
 
@@ -88,7 +97,7 @@ def swap_check(settings) -> SwapCheck:
 
         encoder = Encoder(settings.sentence_encoder)
     return SwapCheck(bool(settings.block_antonyms), bool(settings.same_pos), settings.min_similarity,
-                     settings.similarity_window, encoder)
+                     settings.similarity_window, encoder, bool(settings.same_polarity))
 
 
 def textattack_constraints(check: SwapCheck) -> list:

@@ -27,8 +27,9 @@ class FastClassifierWrapper:
     """Callable list[str] -> np.ndarray of class probabilities (TextAttack's ModelWrapper protocol)."""
 
     def __init__(self, model, tokenizer, max_length: int, batch_size: int, cache_size: int = 200_000,
-                 device: str = "cpu"):
+                 device: str = "cpu", defence=None):
         self.model = model.eval().to(device)
+        self.defence = defence  # a defended model's normaliser: every query passes through it
         self.tokenizer = tokenizer
         self.max_length, self.batch_size, self.device = max_length, batch_size, device
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -50,6 +51,8 @@ class FastClassifierWrapper:
         probabilities do not depend on which other texts share its batch (sharded attacks give
         identical results)."""
         self.forward_texts += len(texts)
+        if self.defence is not None:
+            texts = [tuple(map(self.defence.text, t)) if isinstance(t, tuple) else self.defence.text(t) for t in texts]
         if isinstance(texts[0], tuple):  # text pairs (TextAttack passes one tuple per multi-column input)
             first, second = zip(*texts)
             ids = self.tokenizer(list(first), list(second), truncation=True, max_length=self.max_length)["input_ids"]

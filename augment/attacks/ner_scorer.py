@@ -15,8 +15,9 @@ from augment.attacks.model_wrapper import position_limit
 
 
 class NerScorer:
-    def __init__(self, model, tokenizer, max_length: int, batch_size: int, device: str):
+    def __init__(self, model, tokenizer, max_length: int, batch_size: int, device: str, defence=None):
         self.model = model.eval().to(device)
+        self.defence = defence  # a defended model's normaliser: every query passes through it
         self.tokenizer, self.max_length, self.batch_size, self.device = tokenizer, max_length, batch_size, device
         self.label2id = {v: k for k, v in model.config.id2label.items()}
         self.id2label = model.config.id2label
@@ -38,7 +39,8 @@ class NerScorer:
 
     @torch.inference_mode()
     def _forward(self, sentences: list[tuple]) -> list:
-        enc = self.tokenizer([list(s) for s in sentences], is_split_into_words=True, truncation=True,
+        words = [self.defence.words(s) if self.defence is not None else list(s) for s in sentences]
+        enc = self.tokenizer(words, is_split_into_words=True, truncation=True,
                              max_length=self.max_length)
         out: list = [None] * len(sentences)
         o_probs = [1.0 if self.id2label[j] == "O" else 0.0 for j in range(len(self.id2label))]

@@ -68,15 +68,18 @@ class OnlineAttack:
         return [i for i in self.task.editable_positions(row) if is_word(words[i]) and words[i].lower() not in self.stopwords]
 
     def __call__(self, model, tokenizer, label2id: dict, rows: list[dict], epoch: int, max_length: int,
-                 device: str) -> tuple[list[dict], dict]:
-        """Adversarial rows for ``epoch`` and what it cost."""
+                 device: str, defence=None) -> tuple[list[dict], dict]:
+        """Adversarial rows for ``epoch`` and what it cost; with ``defence``, against the defended model
+        (the examples are raw text, as an attacker writes it; the trainer normalises them)."""
         started = time.perf_counter()
         chosen = seeded_sample(rows, self.settings.max_examples, self.seed, "online", epoch)
         was_training = model.training
         model.eval()
         try:
-            scorer = SCORERS[self.task.name](model, tokenizer, label2id, max_length, self.settings.batch_size, device)
-            importance = word_importance(self.task, model, tokenizer, label2id, chosen, max_length,
+            scorer = SCORERS[self.task.name](model, tokenizer, label2id, max_length, self.settings.batch_size, device,
+                                             defence)
+            importance = word_importance(self.task, model, tokenizer, label2id,
+                                         defence.rows(self.task, chosen) if defence else chosen, max_length,
                                          self.settings.batch_size, device)
             found = []
             for name in self.settings.recipes:
@@ -202,10 +205,11 @@ def word_importance(task: Task, model, tokenizer, label2id: dict, rows: list[dic
 class _LabelScorer:
     """Classification: (gold-label probability, prediction flipped) per text."""
 
-    def __init__(self, model, tokenizer, label2id, max_length, batch_size, device):
+    def __init__(self, model, tokenizer, label2id, max_length, batch_size, device, defence=None):
         from augment.attacks.model_wrapper import FastClassifierWrapper
 
-        self.wrapper = FastClassifierWrapper(model, tokenizer, max_length, batch_size=batch_size, device=device)
+        self.wrapper = FastClassifierWrapper(model, tokenizer, max_length, batch_size=batch_size, device=device,
+                                             defence=defence)
         self.label2id, self.queries = label2id, 0
 
     def attackable(self, k: int, row: dict) -> bool:
@@ -224,10 +228,10 @@ class _LabelScorer:
 class _TagScorer:
     """NER: (gold-tag probability mass, entity F1 below the unperturbed prediction's) per sentence."""
 
-    def __init__(self, model, tokenizer, label2id, max_length, batch_size, device):
+    def __init__(self, model, tokenizer, label2id, max_length, batch_size, device, defence=None):
         from augment.attacks.ner_scorer import NerScorer
 
-        self.scorer = NerScorer(model, tokenizer, max_length, batch_size, device)
+        self.scorer = NerScorer(model, tokenizer, max_length, batch_size, device, defence)
         self.start_f1: dict[str, float] = {}
 
     @property

@@ -17,7 +17,9 @@ CLASSIFICATION = frozenset({"classification"})
 # A window of 15 words as TextFooler. At the MiniLM cosine that accepts about what TextFooler's USE
 # threshold accepts (0.8), label-flipping swaps ("best" -> "only", "check it out" -> "without it
 # out") still passed; 0.9 with the part-of-speech check removes most (docs/results.md).
-VALID_SWAPS = {"block_antonyms": True, "same_pos": True, "min_similarity": 0.9, "similarity_window": 15}
+# same_polarity (AFINN) is for sentiment tasks only: off unless a config turns it on.
+VALID_SWAPS = {"block_antonyms": True, "same_pos": True, "min_similarity": 0.9, "similarity_window": 15,
+               "same_polarity": False}
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class RecipeSettings:
     mlm: str | None = None
     block_antonyms: bool | None = None
     same_pos: bool | None = None
+    same_polarity: bool | None = None
     min_similarity: float | None = None
     similarity_window: int | None = None
 

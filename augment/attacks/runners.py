@@ -29,7 +29,7 @@ def attack_classifier(rows: list[dict], name: str, recipe: RecipeSettings, train
     so a row's outcome does not depend on the rows attacked before it in this process."""
     labels = trained.labels
     wrapper = FastClassifierWrapper(trained.model, trained.tokenizer, trained.max_length, batch_size=batch_size,
-                                    device=device)
+                                    device=device, defence=trained.defence)
     attack = build_attack(recipe, wrapper, model_batch_size=4 * batch_size)
     label_ids = {label: i for i, label in enumerate(labels)}
     records, started = [], time.perf_counter()
@@ -55,7 +55,7 @@ def attack_tagger(rows: list[dict], name: str, recipe: RecipeSettings, trained: 
     from augment.attacks.ner import NerAttack
     from augment.attacks.ner_scorer import NerScorer
 
-    scorer = NerScorer(trained.model, trained.tokenizer, trained.max_length, batch_size, device)
+    scorer = NerScorer(trained.model, trained.tokenizer, trained.max_length, batch_size, device, trained.defence)
     attack = NerAttack(scorer, name, recipe, seed, pools)
     records, started = [], time.perf_counter()
     for n, row in enumerate(rows, 1):

@@ -59,6 +59,12 @@ def antonyms(word: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def base_forms(word: str) -> list[str]:
+    """WordNet's base forms of ``word`` (morphy), noun, verb, adjective, adverb, without repeats."""
+    wn = _wordnet()
+    return list(dict.fromkeys(f for f in (wn.morphy(word.lower(), pos) for pos in ("n", "v", "a", "r")) if f))
+
+
 NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "non-")
 
 

@@ -177,10 +177,25 @@ def search_problems(config: dict) -> list[str]:
     return problems
 
 
+def defence_problems(config: dict) -> list[str]:
+    """Every `<method>+<defence>` in train.methods names a configured defence."""
+    from robustflow.variants import split_method
+
+    problems, defences = [], config["defences"]
+    for method in config["train"]["methods"]:
+        defence = split_method(method)[1]
+        if defence and defence not in defences:
+            problems.append(f"`train.methods`: {method!r} names the defence {defence!r}, which is not in `defences` "
+                            f"(configured: {', '.join(sorted(defences)) or 'none'}). Fix: add `defences.{defence}` "
+                            "(e.g. {spelling: {}}) or correct the name")
+    return problems
+
+
 def semantic_problems(config: dict) -> list[str]:
     from report.gates import gate_problems  # after attack_problems: it fills attack.evaluate.recipes
 
     problems = (dataset_problems(config) + augment_problems(config)
                 + augmenter_problems(config["task"], config["evaluate"]["suites"], "evaluate.suites")
                 + attack_problems(config))
-    return problems + gate_problems(config) + sweep_problems(config) + search_problems(config)
+    return (problems + defence_problems(config) + gate_problems(config) + sweep_problems(config)
+            + search_problems(config))

@@ -174,6 +174,11 @@ class Task:
         raise NotImplementedError
 
     # ---- models ------------------------------------------------------------------------------
+    def defended(self, row: dict, defence) -> dict:
+        """The row as a defended model sees it: its input through the defence's normaliser
+        (robust_train/defences), its labels unchanged."""
+        raise NotImplementedError
+
     def model_labels(self, labels: Sequence[str]) -> list[str]:
         """The model's output labels from the cleaned data's labels (entity types for NER)."""
         raise NotImplementedError

@@ -123,6 +123,9 @@ class Ner(Task):
     def with_words(self, row: dict, words: list[str]) -> dict:
         return {"tokens": words, "tags": list(row["tags"])}
 
+    def defended(self, row: dict, defence) -> dict:
+        return {**row, "tokens": defence.words(row["tokens"])}
+
     def model_labels(self, labels: Sequence[str]) -> list[str]:
         """IOB2 label list: O, then B-/I- of each entity type in the given order."""
         return ["O"] + [f"{p}-{t}" for t in labels for p in ("B", "I")]

@@ -1,0 +1,96 @@
+"""Input defences: a normaliser in front of the model, trained with it and saved with it.
+
+A defended model is the pair (normaliser, classifier or tagger): training rows, dev and test rows,
+online adversarial examples and every query an attack makes pass through the normaliser before the
+tokenizer, so an attack searches against the whole defended model (an adaptive attacker with the
+same query access as for any model), never against the bare network. The normaliser maps text to
+text and NER words one for one, so labels and word alignment are untouched.
+
+Built once per training job from the config's `defences.<name>` block and the training split, then
+saved inside the model folder (`defence/`), so the folder alone reproduces the defended model
+anywhere: `load_trained` finds it, and attacks and evaluation use it without knowing the config.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from robust_train.defences.spelling import WORD, SpellingCorrector
+
+FOLDER = "defence"
+VERSION = 1
+
+
+@dataclass
+class Defence:
+    name: str
+    settings: dict  # the config's block, as given
+    spelling: SpellingCorrector | None = None
+
+    def text(self, text: str) -> str:
+        return self.spelling.text(text) if self.spelling else text
+
+    def words(self, words: Sequence[str]) -> list[str]:
+        return self.spelling.words(words) if self.spelling else list(words)
+
+    def rows(self, task, rows: Sequence[dict]) -> list[dict]:
+        """The rows as the model sees them (ids, labels and tags unchanged)."""
+        return [task.defended(row, self) for row in rows]
+
+    @property
+    def changed_words(self) -> int:
+        """Word occurrences the normaliser has changed so far (a running count)."""
+        return self.spelling.corrected if self.spelling else 0
+
+    def intrusion(self, task, rows: Sequence[dict]) -> dict:
+        """How much of clean text the defence rewrites: {name, rows, rows_changed, words_changed}."""
+        before = self.changed_words
+        rows_changed = sum(a != b for a, b in zip(rows, self.rows(task, rows)))
+        return {"name": self.name, "rows": len(rows), "rows_changed": rows_changed,
+                "words_changed": self.changed_words - before}
+
+    @classmethod
+    def build(cls, name: str, settings: dict, task, train_rows: Sequence[dict]) -> "Defence":
+        """From `defences.<name>` (defaults filled by the schema) and the training rows."""
+        spelling = None
+        if settings.get("spelling"):
+            from robust_train.defences.dictionary import dictionary
+
+            block = settings["spelling"]
+            texts = [t for row in train_rows for t in task.texts(row)]
+            words = [w for t in texts for w in WORD.findall(t)] if block["training_words"] else []
+            keep = block["keep_capitalized"]
+            if keep == "auto":  # lower-cased corpora (MR) have no names to protect, cased ones do
+                keep = any(any(c.isupper() for c in t) for t in texts)
+            spelling = SpellingCorrector(dictionary(block["dictionary"], words), bool(keep))
+        return cls(name, settings, spelling)
+
+    def save(self, model_dir: str | Path) -> None:
+        """Into ``model_dir``/defence/ (inside the training job's atomic model folder)."""
+        folder = Path(model_dir) / FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        meta = {"version": VERSION, "name": self.name, "settings": self.settings}
+        if self.spelling:
+            meta["keep_capitalized"] = self.spelling.keep_capitalized
+            words = sorted(self.spelling.frequencies.items(), key=lambda kv: (-kv[1], kv[0]))
+            (folder / "dictionary.tsv").write_text("".join(f"{w}\t{n}\n" for w, n in words), encoding="utf-8")
+        (folder / "defence.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, model_dir: str | Path) -> "Defence | None":
+        """The defence saved with a model, or None for an undefended one."""
+        folder = Path(model_dir) / FOLDER
+        if not (folder / "defence.json").is_file():
+            return None
+        meta = json.loads((folder / "defence.json").read_text(encoding="utf-8"))
+        spelling = None
+        if meta["settings"].get("spelling"):
+            frequencies = {}
+            for line in (folder / "dictionary.tsv").read_text(encoding="utf-8").splitlines():
+                word, _, count = line.rpartition("\t")
+                frequencies[word] = int(count)
+            spelling = SpellingCorrector(frequencies, meta["keep_capitalized"])
+        return cls(meta["name"], meta["settings"], spelling)

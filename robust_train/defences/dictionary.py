@@ -1,0 +1,57 @@
+"""Where a spelling defence's dictionary comes from: pyspellchecker's English word frequencies (a
+PyPI package: 160k words counted in subtitles and Wikipedia, so it installs offline), a word list
+of the user's, and the words of the training split (a domain's names and jargon)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+from robustflow.errors import ResourceError
+
+PACKAGED = "pyspellchecker"
+_ENTRY = re.compile(r"^([^\t ]+)(?:[\t ]+(\d+))?$")
+
+
+def packaged_frequencies() -> dict[str, int]:
+    try:
+        import spellchecker
+    except ImportError:
+        raise ResourceError("the spelling defence's dictionary `pyspellchecker` needs the pyspellchecker package. "
+                            "Fix: `pip install pyspellchecker==0.9.1` (setup.sh installs it), or set the defence's "
+                            "`dictionary` to a word list file.") from None
+    path = Path(spellchecker.__file__).parent / "resources" / "en.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return {word.lower(): int(count) for word, count in json.load(f).items()}
+
+
+def file_frequencies(path: str) -> dict[str, int]:
+    """A word list: one word a line, optionally followed by a count (tab or space); # comments."""
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise ResourceError(f"the spelling defence's dictionary {path!r} does not exist. Fix: point `dictionary` at "
+                            "a word list (one word a line, optionally `word<TAB>count`), or use `pyspellchecker`.")
+    out: dict[str, int] = {}
+    for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _ENTRY.match(line)
+        if not match:
+            raise ResourceError(f"{path}, line {n}: {line[:60]!r} is not `word` or `word<TAB>count`. Fix: one word a "
+                                "line, with an optional whole-number count after a tab.")
+        out[match.group(1).lower()] = out.get(match.group(1).lower(), 0) + int(match.group(2) or 1)
+    return out
+
+
+def dictionary(source: str, training_words: Iterable[str] = ()) -> dict[str, int]:
+    """Known word -> count: the source's counts plus the training words' counts (a word the source
+    lacks counts only what the training split has, so it ranks below common words)."""
+    counts = packaged_frequencies() if source == PACKAGED else file_frequencies(source)
+    for word, n in Counter(w.lower() for w in training_words).items():
+        counts[word] = counts.get(word, 0) + n
+    return counts

@@ -1,0 +1,132 @@
+"""Input defences (robust_train/defences): the spelling corrector, its dictionary, the defence saved
+with a model, and that training, prediction and attacks all see the defended input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from robust_train.defences import Defence
+from robust_train.defences.dictionary import dictionary, file_frequencies
+from robust_train.defences.spelling import SpellingCorrector, one_edit
+from robustflow.errors import ResourceError
+from robustflow.tasks import task_for
+
+FREQUENCIES = {"the": 100, "good": 50, "god": 5, "film": 40, "terrible": 10, "acting": 8, "couldn't": 7, "could": 9,
+               "film's": 3, "plot": 6, "dull": 4, "a": 90, "and": 80, "nadal": 1}
+SPELLING = {"spelling": {"dictionary": "pyspellchecker", "training_words": True, "keep_capitalized": "auto"}}
+
+
+def test_one_edit_is_every_damerau_neighbour():
+    edits = one_edit("abc")
+    assert {"bc", "ac", "ab"} <= edits  # deletions
+    assert {"bac", "acb"} <= edits  # swaps of neighbours
+    assert {"xbc", "axc", "abx"} <= edits and {"xabc", "abcx", "ab'c"} <= edits  # substitutions, insertions
+    assert "abc" not in edits and "cba" not in edits and "abcde" not in edits
+
+
+def test_misspelt_words_become_the_most_frequent_known_word_one_edit_away():
+    fix = SpellingCorrector(FREQUENCIES, keep_capitalized=False)
+    assert fix.text("teh film is terible , the acting godo .") == "the film is terrible , the acting good ."
+    assert fix.text("gdo") == "god"  # the only known word one edit away, however rare
+    assert fix.text("couldnt") == "couldn't"  # an apostrophe is an insertion too
+    assert fix.text("the flim's plto") == "the film's plot"  # the part before the apostrophe is corrected
+    assert fix.text("zzzzzz , a   dlul\tfilm!") == "zzzzzz , a   dull\tfilm!"  # no candidate: kept; spacing kept
+    assert fix.text("xq go") == "xq go"  # words under three letters are left alone
+    assert fix.text("Teh FILM") == "The FILM" and fix.text("TEH") == "THE"  # the case is carried over
+    assert fix.corrected == 10  # word occurrences changed (the job log's count)
+
+
+def test_cased_text_keeps_names_and_acronyms():
+    fix = SpellingCorrector(FREQUENCIES, keep_capitalized=True)
+    assert fix.text("Teh film by Nadl . Teh NADL plot") == "The film by Nadl . The NADL plot"
+    assert fix.words(["Teh", "film", "by", "Nadl", ".", "Teh", "plto"]) == ["The", "film", "by", "Nadl", ".", "The", "plot"]
+    uncased = SpellingCorrector(FREQUENCIES, keep_capitalized=False)
+    assert uncased.text("by Nadl") == "by Nadal"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="abcdefgo'TGH .,-", min_size=0, max_size=8), min_size=0, max_size=12))
+def test_word_lists_keep_their_length_and_known_words(words):
+    fix = SpellingCorrector(FREQUENCIES, keep_capitalized=True)
+    out = fix.words(words)
+    assert len(out) == len(words)
+    for before, after in zip(words, out):
+        if before.lower() in FREQUENCIES or not before.strip():
+            assert after == before
+
+
+def test_the_dictionary_joins_the_package_the_training_words_and_word_lists(tmp_path):
+    words = dictionary("pyspellchecker", ["zorblat", "Zorblat", "the"])
+    assert len(words) > 100_000 and words["zorblat"] == 2 and words["the"] > 1_000_000
+    listing = tmp_path / "words.txt"
+    listing.write_text("# my domain\nkinase\t40\nexon\nexon 2\n", encoding="utf-8")
+    assert file_frequencies(str(listing)) == {"kinase": 40, "exon": 3}
+    listing.write_text("kinase\t40\nbad line here\n", encoding="utf-8")
+    with pytest.raises(ResourceError, match=r"words.txt, line 2: 'bad line here'"):
+        file_frequencies(str(listing))
+    with pytest.raises(ResourceError, match="does not exist"):
+        dictionary(str(tmp_path / "missing.txt"))
+
+
+def test_a_defence_is_built_from_the_training_rows_and_saved_with_the_model(tmp_path):
+    task = task_for("classification")
+    rows = [{"id": "r1", "text": "the zorblat film", "label": "pos"}, {"id": "r2", "text": "a dull plot", "label": "neg"}]
+    defence = Defence.build("spelling", SPELLING, task, rows)
+    assert not defence.spelling.keep_capitalized  # lower-cased training text: nothing to protect
+    assert defence.text("the zorblta flim") == "the zorblat film"  # a training word is known
+    defended = defence.rows(task, [{"id": "t1", "text": "teh plto", "label": "neg"}])
+    assert defended == [{"id": "t1", "text": "the plot", "label": "neg"}]
+    defence.save(tmp_path)
+    assert json.loads((tmp_path / "defence" / "defence.json").read_text())["settings"] == SPELLING
+    loaded = Defence.load(tmp_path)
+    assert loaded.name == "spelling" and loaded.spelling.frequencies == defence.spelling.frequencies
+    assert loaded.text("the zorblta flim") == "the zorblat film"
+    assert Defence.load(tmp_path / "elsewhere") is None
+    cased = Defence.build("spelling", SPELLING, task, [{"id": "r", "text": "Nadal won", "label": "pos"}])
+    assert cased.spelling.keep_capitalized
+
+
+def test_ner_rows_keep_their_tags_and_token_count():
+    task = task_for("ner")
+    defence = Defence("spelling", SPELLING, SpellingCorrector(FREQUENCIES, keep_capitalized=True))
+    row = {"id": "s1", "tokens": ["Teh", "Nadl", "plto", "was", "godo", "."], "tags": ["O", "B-PER", "O", "O", "O", "O"]}
+    # a name inside the sentence stays; a capitalised first word is corrected like any word
+    assert defence.rows(task, [row]) == [{**row, "tokens": ["The", "Nadl", "plot", "was", "good", "."]}]
+
+
+def test_training_predicting_and_attacking_see_the_defended_input(tmp_path):
+    """A tiny model trained behind the defence: its folder holds the defence, load_trained finds it,
+    and a misspelt query gets exactly the corrected query's probabilities (prediction and attack
+    wrapper alike), which the bare model does not give."""
+    from augment.attacks.model_wrapper import FastClassifierWrapper
+    from conftest import train_config
+    from robust_train.predict import predict
+    from robust_train.trainer import train
+    from robustflow.models import load_trained
+    from tiny_models import build_tiny_bert
+
+    texts = ["the film is good", "a dull plot", "terrible acting", "a good film", "the plot is dull", "good acting"]
+    rows = [{"id": f"r{i}", "text": t, "text_pair": None, "label": "neg" if any(w in t for w in ("dull", "terrible"))
+             else "pos"} for i, t in enumerate(texts * 4)]
+    base = build_tiny_bert(tmp_path / "base", texts, head="cls", num_labels=2, whole_words=True)
+    task = task_for("classification")
+    defence = Defence("spelling", SPELLING, SpellingCorrector(FREQUENCIES, keep_capitalized=False))
+    metrics = train(task, rows, rows[:6], ["neg", "pos"], str(base), train_config(epochs=1, batch_size=8, lr=1e-3),
+                    tmp_path / "model", tmp_path / "ckpt", test_rows=rows[:6], defence=defence)
+    assert metrics["defence"] == {"name": "spelling", "rows": len(rows), "rows_changed": 0, "words_changed": 0}
+    trained = load_trained(task, tmp_path / "model")
+    assert trained.defence is not None and trained.defence.text("teh flim") == "the film"
+    typo = [{"id": "q", "text": "teh flim is godo", "label": "pos"}]
+    fixed = [{"id": "q", "text": "the film is good", "label": "pos"}]
+    args = (trained.model, trained.tokenizer, typo, task, trained.label2id, trained.id2label, 32, 4)
+    _, defended = predict(*args, defence=trained.defence)
+    _, clean = predict(*args[:2], fixed, *args[3:])
+    _, bare = predict(*args)
+    assert defended == clean and bare != clean
+    wrapper = FastClassifierWrapper(trained.model, trained.tokenizer, 32, batch_size=4, defence=trained.defence)
+    bare_wrapper = FastClassifierWrapper(trained.model, trained.tokenizer, 32, batch_size=4)
+    assert (wrapper(["teh flim is godo"]) == bare_wrapper(["the film is good"])).all()
