@@ -74,10 +74,12 @@ def test_the_dictionary_joins_the_package_the_training_words_and_word_lists(tmp_
 
 def test_a_defence_is_built_from_the_training_rows_and_saved_with_the_model(tmp_path):
     task = task_for("classification")
-    rows = [{"id": "r1", "text": "the zorblat film", "label": "pos"}, {"id": "r2", "text": "a dull plot", "label": "neg"}]
+    rows = [{"id": "r1", "text": "the zorblat film", "label": "pos"}, {"id": "r2", "text": "a dull plot", "label": "neg"},
+            {"id": "r2~typos", "parent_id": "r2", "text": "a dlul plot", "label": "neg"}]  # an augmented copy
     defence = Defence.build("spelling", SPELLING, task, rows)
     assert not defence.spelling.keep_capitalized  # lower-cased training text: nothing to protect
     assert defence.text("the zorblta flim") == "the zorblat film"  # a training word is known
+    assert "dlul" not in defence.spelling.frequencies and defence.text("dlul") == "dull"  # a derived row's typo is not
     defended = defence.rows(task, [{"id": "t1", "text": "teh plto", "label": "neg"}])
     assert defended == [{"id": "t1", "text": "the plot", "label": "neg"}]
     defence.save(tmp_path)
@@ -130,3 +132,31 @@ def test_training_predicting_and_attacking_see_the_defended_input(tmp_path):
     wrapper = FastClassifierWrapper(trained.model, trained.tokenizer, 32, batch_size=4, defence=trained.defence)
     bare_wrapper = FastClassifierWrapper(trained.model, trained.tokenizer, 32, batch_size=4)
     assert (wrapper(["teh flim is godo"]) == bare_wrapper(["the film is good"])).all()
+
+
+def test_a_missing_word_list_stops_the_dag_with_the_key_and_the_fix(tmp_path, validated):
+    from conftest import minimal_config
+    from robustflow.config.environment import defence_resource_problems
+
+    cfg = minimal_config()
+    cfg["defences"] = {"mine": {"spelling": {"dictionary": str(tmp_path / "nowhere.txt")}}, "unused": {"spelling": {
+        "dictionary": str(tmp_path / "also_missing.txt")}}}
+    cfg["train"] = {"methods": ["none", "none+mine"]}
+    problems = defence_resource_problems(validated(cfg))
+    assert len(problems) == 1 and "`defences.mine.spelling.dictionary`" in problems[0] and "nowhere.txt" in problems[0]
+    (tmp_path / "nowhere.txt").write_text("kinase\n")
+    assert defence_resource_problems(validated(cfg)) == []
+
+
+def test_a_method_naming_an_unknown_defence_is_a_config_error(validated):
+    from conftest import minimal_config
+    from robustflow.errors import ConfigError
+
+    cfg = minimal_config()
+    cfg["defences"] = {"spelling": {"spelling": {}}}
+    cfg["train"] = {"methods": ["none", "fgm+speling"]}
+    with pytest.raises(ConfigError, match=r"'fgm\+speling' names the defence 'speling'.*configured: spelling"):
+        validated(cfg)
+    cfg["train"] = {"methods": ["nothing+spelling"]}
+    with pytest.raises(ConfigError, match="train.methods"):
+        validated(cfg)

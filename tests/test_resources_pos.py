@@ -23,3 +23,27 @@ def test_reading_tagged_corpus_lines(tmp_path):
     path = tmp_path / "c.txt"
     path.write_text("The/DT Film/NN ./.\n\nRuns/VBZ fast/RB\n")
     assert read_tagged(path) == [[("the", "DT"), ("film", "NN"), (".", ".")], [("runs", "VBZ"), ("fast", "RB")]]
+
+
+def test_tagging_from_the_first_change_equals_tagging_the_whole_candidate():
+    """The swap check re-tags only from two words before a candidate's first change: on real review
+    sentences and random one-, two- and three-word swaps, every tag equals a full tagging's."""
+    import random
+
+    from augment.resources.pos_tagger import tags_at
+
+    sentences = [s.split() for s in (
+        "the movie's ripe , enrapturing beauty will tempt those willing to probe its inscrutable mysteries .",
+        "it's a hoot and a half , and a great way for the american people to see what a candidate is like .",
+        "doug liman , the director of bourne , directs the traffic well , gets a nice wintry look .",
+        "a well-made 1999 thriller that runs 110 minutes and never once looks at its watch .")]
+    pool = "run good film quickly the of beautiful 2004 well-known !digits walked slowly movie a".split()
+    rng = random.Random(0)
+    for _ in range(300):
+        original = tuple(rng.choice(sentences))
+        words = list(original)
+        changed = sorted(rng.sample(range(len(words)), rng.randint(1, 3)))
+        for i in changed:
+            words[i] = rng.choice(pool)
+        assert tags_at(original, words, changed) == {i: tag_words(tuple(words))[i] for i in changed}
+    assert tags_at(original, list(original), [0]) == {0: tag_words(original)[0]}

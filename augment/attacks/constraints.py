@@ -64,13 +64,13 @@ class SwapCheck:
                     ok[k] = False
                     self.rejected["polarity"] += 1
         if self.same_pos:
-            from augment.resources.pos_tagger import tag_words
+            from augment.resources.pos_tagger import tag_words, tags_at
 
             before = tag_words(tuple(original))
             for k, (words, changed) in enumerate(candidates):
                 if not ok[k] or len(words) != len(original):
                     continue
-                after = tag_words(tuple(words))
+                after = tags_at(tuple(original), words, changed)
                 if any(after[i] != before[i] for i in changed):
                     ok[k] = False
                     self.rejected["part of speech"] += 1

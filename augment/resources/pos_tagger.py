@@ -44,6 +44,44 @@ def load_tagger(path: str | None = None):
 
 
 @functools.lru_cache(maxsize=200_000)
+def fine_tags(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Penn Treebank tags of a sentence's words (lower-cased, as the tagger was trained)."""
+    return tuple(tag for _, tag in load_tagger().tag([w.lower() for w in words]))
+
+
 def tag_words(words: tuple[str, ...]) -> tuple[str, ...]:
-    """Coarse part-of-speech classes of a sentence's words (lower-cased, as the tagger was trained)."""
-    return tuple(coarse(tag) for _, tag in load_tagger().tag([w.lower() for w in words]))
+    """Coarse part-of-speech classes of a sentence's words."""
+    return tuple(coarse(tag) for tag in fine_tags(words))
+
+
+def tags_at(original: tuple[str, ...], candidate, positions) -> dict[int, str]:
+    """Coarse classes of ``candidate``'s words at ``positions``, exactly as tagging the whole candidate
+    gives them, re-tagging only from two words before its first difference from ``original``.
+
+    The tagger goes left to right; a word's tag depends on the words two either side and the two
+    tags before it, so every tag more than two words before the first changed word is the
+    original's. A swap attack checks thousands of candidates that differ from one sentence in a
+    word or two: this tags three or four words per candidate instead of the whole sentence."""
+    lowered = [w.lower() for w in candidate]
+    before = fine_tags(tuple(original))
+    if len(lowered) != len(original):
+        full = fine_tags(tuple(candidate))
+        return {p: coarse(full[p]) for p in positions}
+    first = next((i for i, (a, b) in enumerate(zip(lowered, original)) if a != b.lower()), None)
+    if first is None or not positions:
+        return {p: coarse(before[p]) for p in positions}
+    tagger = load_tagger()
+    start, stop = max(first - 2, 0), max(positions) + 1
+    prev, prev2 = tagger.START
+    if start >= 1:
+        prev = before[start - 1]
+    if start >= 2:
+        prev2 = before[start - 2]
+    context = tagger.START + [tagger.normalize(w) for w in lowered] + tagger.END
+    tags = list(before[:start])
+    for i in range(start, stop):  # nltk's PerceptronTagger.tag, from `start`
+        tag = tagger.tagdict.get(lowered[i]) or tagger.model.predict(
+            tagger._get_features(i, lowered[i], context, prev, prev2))[0]  # (tag, confidence)
+        tags.append(tag)
+        prev2, prev = prev, tag
+    return {p: coarse(tags[p]) for p in positions}

@@ -54,13 +54,15 @@ class Defence:
 
     @classmethod
     def build(cls, name: str, settings: dict, task, train_rows: Sequence[dict]) -> "Defence":
-        """From `defences.<name>` (defaults filled by the schema) and the training rows."""
+        """From `defences.<name>` (defaults filled by the schema) and the training rows: their original
+        rows only, since derived rows (augmented, adversarial, online) hold deliberate typos that a
+        dictionary must not learn as words."""
         spelling = None
         if settings.get("spelling"):
             from robust_train.defences.dictionary import dictionary
 
             block = settings["spelling"]
-            texts = [t for row in train_rows for t in task.texts(row)]
+            texts = [t for row in train_rows if row.get("parent_id") is None for t in task.texts(row)]
             words = [w for t in texts for w in WORD.findall(t)] if block["training_words"] else []
             keep = block["keep_capitalized"]
             if keep == "auto":  # lower-cased corpora (MR) have no names to protect, cased ones do

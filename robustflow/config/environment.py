@@ -131,6 +131,29 @@ def environment_problems(config: dict) -> list[str]:
     problems += [p for name, entry in config.get("existing_models", {}).items()
                  if (p := task_problem(f"existing_models.{name}.name_or_path", entry["name_or_path"], config["task"]))]
     problems += tracking_problems(config.get("tracking") or {})
+    problems += defence_resource_problems(config)
+    return problems
+
+
+def defence_resource_problems(config: dict) -> list[str]:
+    """A spelling defence's dictionary: the word list file, or the package, is here (else every
+    defended training job would fail after cleaning and augmentation)."""
+    from robustflow.variants import split_method
+
+    used = {split_method(m)[1] for m in config["train"]["methods"]} - {None}
+    problems = []
+    for name in sorted(used & set(config.get("defences") or {})):
+        spelling = config["defences"][name].get("spelling")
+        if not spelling:
+            continue
+        source, key = spelling["dictionary"], f"defences.{name}.spelling.dictionary"
+        if source == "pyspellchecker":
+            if importlib.util.find_spec("spellchecker") is None:
+                problems.append(f"`{key}`: pyspellchecker is not installed. Fix: `pip install pyspellchecker==0.9.1` "
+                                "(setup.sh installs it), or point `dictionary` at a word list file")
+        elif not Path(source).expanduser().is_file():
+            problems.append(f"`{key}`: {source} is not a file (relative paths start at the working directory "
+                            f"{Path.cwd()}). Fix: point it at a word list (one word a line, optionally `word<TAB>count`)")
     return problems
 
 
