@@ -64,7 +64,9 @@ def training_inputs(task: Task, train_path: str, dev_path: str, clean_report_pat
 
 
 def build_defence(settings: FineTuneSettings, rows: list[dict]):
-    """The defence a defended method trains with, built from its settings and the training rows."""
+    """The defence a defended method trains with, built from its settings and the training split's
+    rows (all of them, not the `max_train_samples` sample: a dictionary costs nothing to train, and
+    every word of the split it knows is one it will not rewrite)."""
     if settings.defence is None:
         return None
     from robust_train.defences import Defence
@@ -132,7 +134,7 @@ def _fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_
     test = read_rows(test_path)
     checkpoint = Path(out_model).parent / "checkpoint"
     timing: dict = {}
-    defence = build_defence(settings, rows)
+    defence = build_defence(settings, read_rows(train_path))
     metrics = train(task, rows, dev, labels, settings.model, cfg, out_model, checkpoint, test_rows=test,
                     epoch_rows=online_rows(settings, rows, defence), timing=timing, defence=defence)
     if not Ranks.current().main:

