@@ -24,7 +24,7 @@ import time
 from augment.attacks.registry import RecipeSettings
 from augment.attacks.runners import attack_classifier
 from augment.attacks.shards import shard
-from robustflow.models import load_trained
+from robustflow.trained import load_trained
 from robustflow.rows import read_rows
 from robustflow.tasks import task_for
 

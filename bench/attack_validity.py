@@ -30,7 +30,7 @@ from augment.resources.polarity import changes_polarity
 from augment.resources.sentence_encoder import Encoder
 from augment.resources.wordnet import is_antonym_swap
 from robustflow.devices import set_threads
-from robustflow.models import load_trained
+from robustflow.trained import load_trained
 from robustflow.rows import read_rows
 from robustflow.tasks import task_for
 

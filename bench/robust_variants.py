@@ -28,7 +28,7 @@ from augment.attacks.shards import attack_slice
 from robust_train.fine_tune import FineTuneSettings, fine_tune
 from robustflow.config import validate_config
 from robustflow.devices import set_threads
-from robustflow.models import load_trained
+from robustflow.trained import load_trained
 from robustflow.rows import read_rows
 from robustflow.tasks import task_for
 

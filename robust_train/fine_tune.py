@@ -69,7 +69,7 @@ def build_defence(settings: FineTuneSettings, rows: list[dict]):
     every word of the split it knows is one it will not rewrite)."""
     if settings.defence is None:
         return None
-    from robust_train.defences import Defence
+    from robustflow.defences import Defence
 
     name, block = settings.defence
     return Defence.build(name, block, settings.task, rows)

@@ -118,7 +118,7 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
     metrics of the saved model when ``test_rows`` are given). With ``epoch_rows``, each epoch from
     its start epoch trains on the training rows plus the rows it makes from the current weights.
     ``on_dev(epoch, dev score)`` runs after each epoch's checkpoint (a search trial's pruning hook).
-    With ``defence`` (robust_train/defences), every row the model trains on or is scored on passes
+    With ``defence`` (robustflow/defences), every row the model trains on or is scored on passes
     through its normaliser first, and the defence is saved with the model.
 
     The metrics hold no timings, so the same settings and data give the same bytes, resumed or not;

@@ -97,7 +97,7 @@ def model_spec(name_or_path: str, entry: dict | None = None) -> dict:
 
 def load_model(task, spec: dict, clean_report_path: str | Path, device: str = "cpu"):
     """The model of ``spec`` with its labels checked against (and renamed to) the dataset's."""
-    from robustflow.models import load_trained
+    from robustflow.trained import load_trained
 
     labels = json.loads(Path(clean_report_path).read_text(encoding="utf-8"))["labels"]
     return load_trained(task, spec["name_or_path"], device, labels, spec["label_map"], spec["trust_remote_code"])

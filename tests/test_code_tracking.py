@@ -100,7 +100,7 @@ EDITS = {
     "augment/attacks/online.py": {"train"},
     "robust_train/predict.py": {"train", "evaluate"},
     # an input defence is loaded with every trained model: training, attack and evaluation jobs run it
-    "robust_train/defences/spelling.py": {"train", "attack_shard", "evaluate"},
+    "robustflow/defences/spelling.py": {"train", "attack_shard", "evaluate"},
     "evaluation/calibration.py": {"evaluate"},
     "robustflow/stats.py": {"evaluate", "report"},
     "augment/resources/pos_tagger.py": {"attack_shard", "train"},  # word swaps' part-of-speech check (online too)

@@ -1,4 +1,4 @@
-"""Input defences (robust_train/defences): the spelling corrector, its dictionary, the defence saved
+"""Input defences (robustflow/defences): the spelling corrector, its dictionary, the defence saved
 with a model, and that training, prediction and attacks all see the defended input."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from robust_train.defences import Defence
-from robust_train.defences.dictionary import dictionary, file_frequencies
-from robust_train.defences.spelling import SpellingCorrector, one_edit
+from robustflow.defences import Defence
+from robustflow.defences.dictionary import dictionary, file_frequencies
+from robustflow.defences.spelling import WORD, NEXT_KEY, PICK_A_LETTER, SpellingCorrector, adjacent_keys, one_edit
 from robustflow.errors import ResourceError
 from robustflow.tasks import task_for
 
@@ -20,48 +20,65 @@ FREQUENCIES = {"the": 100, "good": 50, "god": 5, "film": 40, "terrible": 10, "ac
 SPELLING = {"spelling": {"dictionary": "pyspellchecker", "training_words": True, "keep_capitalized": "auto"}}
 
 
-def test_one_edit_is_every_damerau_neighbour():
+def test_one_edit_is_every_damerau_neighbour_with_the_chance_of_its_edit():
     edits = one_edit("abc")
-    assert {"bc", "ac", "ab"} <= edits  # deletions
-    assert {"bac", "acb"} <= edits  # swaps of neighbours
-    assert {"xbc", "axc", "abx"} <= edits and {"xabc", "abcx", "ab'c"} <= edits  # substitutions, insertions
+    assert edits["xabc"] == edits["abcx"] == edits["ab'c"] == 1.0  # the typo lost a letter: no letter to pick
+    assert edits["bac"] == edits["acb"] == 1.0  # the typo swapped two neighbours
+    assert edits["xbc"] == PICK_A_LETTER and edits["bc"] == PICK_A_LETTER  # it typed x for a / added an a
+    assert edits["sbc"] == NEXT_KEY  # s is next to a on the keyboard
     assert "abc" not in edits and "cba" not in edits and "abcde" not in edits
+    assert adjacent_keys("a", "s") and adjacent_keys("g", "y") and adjacent_keys("s", "x") and adjacent_keys("x", "s")
+    assert not adjacent_keys("a", "x") and not adjacent_keys("a", "p") and not adjacent_keys("g", "r")
 
 
-def test_misspelt_words_become_the_most_frequent_known_word_one_edit_away():
+def test_misspelt_words_become_the_most_probable_known_word_one_edit_away():
     fix = SpellingCorrector(FREQUENCIES, keep_capitalized=False)
     assert fix.text("teh film is terible , the acting godo .") == "the film is terrible , the acting good ."
     assert fix.text("gdo") == "god"  # the only known word one edit away, however rare
-    assert fix.text("couldnt") == "couldn't"  # an apostrophe is an insertion too
-    assert fix.text("the flim's plto") == "the film's plot"  # the part before the apostrophe is corrected
+    assert fix.text("couldnt") == "couldn't"  # an apostrophe is a letter the typo lost
+    assert fix.text("the flim's plto") == "the film's plot"  # a swap inside a word with an apostrophe
     assert fix.text("zzzzzz , a   dlul\tfilm!") == "zzzzzz , a   dull\tfilm!"  # no candidate: kept; spacing kept
-    assert fix.text("xq go") == "xq go"  # words under three letters are left alone
-    assert fix.text("Teh FILM") == "The FILM" and fix.text("TEH") == "THE"  # the case is carried over
-    assert fix.corrected == 10  # word occurrences changed (the job log's count)
+    assert fix.text("x") == "x"  # single letters are left alone
+    assert fix.text("Teh FILM") == "The FILM" and fix.text("TEH") == "THE"  # uncased text: the case is carried over
+    assert fix.corrected == 10  # word occurrences changed (the report's count)
 
 
-def test_cased_text_keeps_names_and_acronyms():
+def test_the_noisy_channel_prefers_the_edit_a_typist_or_an_attack_makes():
+    words = {"there": 150, "their": 100, "and": 10_000, "nd": 2, "god": 80, "good": 100, "thy": 50, "they": 1000}
+    fix = SpellingCorrector(words, keep_capitalized=False, protected=frozenset({"thy"}))
+    assert fix.text("theri") == "their"  # a swap, although "there" (a substitution) is more frequent
+    assert fix.text("nd") == "and"  # a known word 5,000 times less probable than its neighbour is junk
+    assert fix.text("god") == "god"  # a real word stays
+    assert fix.text("thy") == "thy"  # a training word stays, however rare
+
+
+def test_cased_text_keeps_every_word_with_a_capital():
     fix = SpellingCorrector(FREQUENCIES, keep_capitalized=True)
-    assert fix.text("Teh film by Nadl . Teh NADL plot") == "The film by Nadl . The NADL plot"
-    assert fix.words(["Teh", "film", "by", "Nadl", ".", "Teh", "plto"]) == ["The", "film", "by", "Nadl", ".", "The", "plot"]
+    assert fix.text("Teh film by Nadl . teh NADL plto") == "Teh film by Nadl . the NADL plot"
+    assert fix.words(["Teh", "flim", "by", "Nadl-Godo", "godo-flim", "."]) == ["Teh", "film", "by", "Nadl-Godo",
+                                                                              "good-film", "."]
     uncased = SpellingCorrector(FREQUENCIES, keep_capitalized=False)
     assert uncased.text("by Nadl") == "by Nadal"
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet="abcdefgo'TGH .,-", min_size=0, max_size=8), min_size=0, max_size=12))
-def test_word_lists_keep_their_length_and_known_words(words):
+def test_word_lists_keep_their_length_and_their_common_words(words):
     fix = SpellingCorrector(FREQUENCIES, keep_capitalized=True)
     out = fix.words(words)
     assert len(out) == len(words)
     for before, after in zip(words, out):
-        if before.lower() in FREQUENCIES or not before.strip():
+        whole_word = WORD.fullmatch(before) is not None
+        if before in ("the", "good", "a", "and", "film") or (whole_word and any(c.isupper() for c in before)):
+            assert after == before  # common words stay, and so do capitalised ones in cased text
+        if not any(c.isalpha() for c in before):
             assert after == before
 
 
 def test_the_dictionary_joins_the_package_the_training_words_and_word_lists(tmp_path):
-    words = dictionary("pyspellchecker", ["zorblat", "Zorblat", "the"])
+    words, training = dictionary("pyspellchecker", ["zorblat", "Zorblat", "the"])
     assert len(words) > 100_000 and words["zorblat"] == 2 and words["the"] > 1_000_000
+    assert training == {"zorblat", "the"}
     listing = tmp_path / "words.txt"
     listing.write_text("# my domain\nkinase\t40\nexon\nexon 2\n", encoding="utf-8")
     assert file_frequencies(str(listing)) == {"kinase": 40, "exon": 3}
@@ -86,6 +103,7 @@ def test_a_defence_is_built_from_the_training_rows_and_saved_with_the_model(tmp_
     assert json.loads((tmp_path / "defence" / "defence.json").read_text())["settings"] == SPELLING
     loaded = Defence.load(tmp_path)
     assert loaded.name == "spelling" and loaded.spelling.frequencies == defence.spelling.frequencies
+    assert loaded.spelling.protected == defence.spelling.protected == {"the", "zorblat", "film", "a", "dull", "plot"}
     assert loaded.text("the zorblta flim") == "the zorblat film"
     assert Defence.load(tmp_path / "elsewhere") is None
     cased = Defence.build("spelling", SPELLING, task, [{"id": "r", "text": "Nadal won", "label": "pos"}])
@@ -96,8 +114,8 @@ def test_ner_rows_keep_their_tags_and_token_count():
     task = task_for("ner")
     defence = Defence("spelling", SPELLING, SpellingCorrector(FREQUENCIES, keep_capitalized=True))
     row = {"id": "s1", "tokens": ["Teh", "Nadl", "plto", "was", "godo", "."], "tags": ["O", "B-PER", "O", "O", "O", "O"]}
-    # a name inside the sentence stays; a capitalised first word is corrected like any word
-    assert defence.rows(task, [row]) == [{**row, "tokens": ["The", "Nadl", "plot", "was", "good", "."]}]
+    # cased text: capitalised words stay, names above all; lower-case typos are corrected
+    assert defence.rows(task, [row]) == [{**row, "tokens": ["Teh", "Nadl", "plot", "was", "good", "."]}]
 
 
 def test_training_predicting_and_attacking_see_the_defended_input(tmp_path):
@@ -108,7 +126,7 @@ def test_training_predicting_and_attacking_see_the_defended_input(tmp_path):
     from conftest import train_config
     from robust_train.predict import predict
     from robust_train.trainer import train
-    from robustflow.models import load_trained
+    from robustflow.trained import load_trained
     from tiny_models import build_tiny_bert
 
     texts = ["the film is good", "a dull plot", "terrible acting", "a good film", "the plot is dull", "good acting"]

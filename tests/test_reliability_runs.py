@@ -183,7 +183,7 @@ def test_16_words_cut_by_max_length_are_counted_warned_and_shown(models, tmp_pat
     from report.html import truncation_html
     from robust_train.trainer import train
     from robust_train.predict import predict
-    from robustflow.models import load_trained
+    from robustflow.trained import load_trained
 
     ner = task_for("ner")
     long = {"id": "n0", "tokens": ["ann", "met", "bo", "in", "oslo", "and", "paris"] * 3,

@@ -11,7 +11,7 @@ from augment.attacks.model_wrapper import FastClassifierWrapper
 from augment.attacks.recipes import build_attack
 from augment.attacks.registry import RecipeSettings
 from augment.attacks.results import outcome_record
-from robustflow.models import TrainedModel
+from robustflow.trained import TrainedModel
 from robustflow.seeds import row_seed, seed_globals
 
 log = logging.getLogger(__name__)

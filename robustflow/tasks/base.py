@@ -176,7 +176,7 @@ class Task:
     # ---- models ------------------------------------------------------------------------------
     def defended(self, row: dict, defence) -> dict:
         """The row as a defended model sees it: its input through the defence's normaliser
-        (robust_train/defences), its labels unchanged."""
+        (robustflow/defences), its labels unchanged."""
         raise NotImplementedError
 
     def model_labels(self, labels: Sequence[str]) -> list[str]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from robust_train.defences.spelling import WORD, SpellingCorrector
+from robustflow.defences.spelling import WORD, SpellingCorrector
 
 FOLDER = "defence"
 VERSION = 1
@@ -59,7 +59,7 @@ class Defence:
         dictionary must not learn as words."""
         spelling = None
         if settings.get("spelling"):
-            from robust_train.defences.dictionary import dictionary
+            from robustflow.defences.dictionary import dictionary
 
             block = settings["spelling"]
             texts = [t for row in train_rows if row.get("parent_id") is None for t in task.texts(row)]
@@ -67,7 +67,8 @@ class Defence:
             keep = block["keep_capitalized"]
             if keep == "auto":  # lower-cased corpora (MR) have no names to protect, cased ones do
                 keep = any(any(c.isupper() for c in t) for t in texts)
-            spelling = SpellingCorrector(dictionary(block["dictionary"], words), bool(keep))
+            frequencies, training_words = dictionary(block["dictionary"], words)
+            spelling = SpellingCorrector(frequencies, bool(keep), training_words)
         return cls(name, settings, spelling)
 
     def save(self, model_dir: str | Path) -> None:
@@ -78,7 +79,9 @@ class Defence:
         if self.spelling:
             meta["keep_capitalized"] = self.spelling.keep_capitalized
             words = sorted(self.spelling.frequencies.items(), key=lambda kv: (-kv[1], kv[0]))
-            (folder / "dictionary.tsv").write_text("".join(f"{w}\t{n}\n" for w, n in words), encoding="utf-8")
+            protected = self.spelling.protected  # third column: 1 for a training word (never replaced)
+            (folder / "dictionary.tsv").write_text("".join(f"{w}\t{n}\t{int(w in protected)}\n" for w, n in words),
+                                                   encoding="utf-8")
         (folder / "defence.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
     @classmethod
@@ -90,9 +93,11 @@ class Defence:
         meta = json.loads((folder / "defence.json").read_text(encoding="utf-8"))
         spelling = None
         if meta["settings"].get("spelling"):
-            frequencies = {}
+            frequencies, protected = {}, set()
             for line in (folder / "dictionary.tsv").read_text(encoding="utf-8").splitlines():
-                word, _, count = line.rpartition("\t")
+                word, count, training = line.split("\t")
                 frequencies[word] = int(count)
-            spelling = SpellingCorrector(frequencies, meta["keep_capitalized"])
+                if training == "1":
+                    protected.add(word)
+            spelling = SpellingCorrector(frequencies, meta["keep_capitalized"], frozenset(protected))
         return cls(meta["name"], meta["settings"], spelling)

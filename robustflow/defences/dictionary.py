@@ -48,10 +48,12 @@ def file_frequencies(path: str) -> dict[str, int]:
     return out
 
 
-def dictionary(source: str, training_words: Iterable[str] = ()) -> dict[str, int]:
-    """Known word -> count: the source's counts plus the training words' counts (a word the source
-    lacks counts only what the training split has, so it ranks below common words)."""
+def dictionary(source: str, training_words: Iterable[str] = ()) -> tuple[dict[str, int], frozenset[str]]:
+    """(known word -> count, the training words): the source's counts plus the training words'
+    counts (a word the source lacks counts only what the training split has, so it ranks below
+    common words)."""
     counts = packaged_frequencies() if source == PACKAGED else file_frequencies(source)
-    for word, n in Counter(w.lower() for w in training_words).items():
+    seen = Counter(w.lower() for w in training_words)
+    for word, n in seen.items():
         counts[word] = counts.get(word, 0) + n
-    return counts
+    return counts, frozenset(seen)
