@@ -131,14 +131,14 @@ def test_malformed_data_fails_the_job_with_one_clear_error_and_no_outputs(tmp_pa
     assert not list((tmp_path / "results").rglob("*.parquet"))
 
 
-def test_same_config_and_seed_give_byte_identical_artifacts(tmp_path):
+def test_another_seed_gives_other_splits(tmp_path):
+    """Same config and seed giving byte-identical files is checked on the whole chain, training,
+    attacks and report included (test_report.py's chains, run twice); here a new seed must change
+    the carved splits."""
     cfg = without_training(absolutise(repo_config("tiny_classification")))
-    a, b = tmp_path / "a", tmp_path / "b"
-    a.mkdir(), b.mkdir()
+    a = tmp_path / "a"
+    a.mkdir()
     run_snakemake(a, cfg)
-    run_snakemake(b, cfg)
-    files = sorted(p.relative_to(a) for p in (a / "results").rglob("*") if p.is_file())
-    assert files and all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
     cfg["seed"] = 8
     c = tmp_path / "c"
     c.mkdir()
