@@ -52,13 +52,23 @@ def test_the_noisy_channel_prefers_the_edit_a_typist_or_an_attack_makes():
     assert fix.text("thy") == "thy"  # a training word stays, however rare
 
 
-def test_cased_text_keeps_every_word_with_a_capital():
-    fix = SpellingCorrector(FREQUENCIES, keep_capitalized=True)
-    assert fix.text("Teh film by Nadl . teh NADL plto") == "Teh film by Nadl . the NADL plot"
-    assert fix.words(["Teh", "flim", "by", "Nadl-Godo", "godo-flim", "."]) == ["Teh", "film", "by", "Nadl-Godo",
-                                                                              "good-film", "."]
+def test_cased_text_keeps_names_and_corrects_only_into_ordinary_capitalised_words():
+    ordinary = {"Group": 25, "MONDAY": 6, "Monday": 190, "Extras": 9, "Total": 3}  # how often training uses them outside entities
+    fix = SpellingCorrector(FREQUENCIES, keep_capitalized=True, cased=ordinary)
+    assert fix.text("Teh film by Nadl . teh NADL plto") == "Teh film by Nadl . the NADL plot"  # names stay
+    assert fix.words(["Grup", "MNODAY", "Mondya", "cExtras", "Totl", "Hilde", "Nadl-Godo", "godo-flim"]) == [
+        "Group", "MONDAY", "Monday", "Extras", "Totl", "Hilde", "Nadl-Godo", "good-film"]
+    # an all-caps typo keeps its shape; "Total" is too rare in training to vouch for "Totl"
+    assert fix.text("Film") == "Film" and fix.text("Godd") == "Godd"  # known in lower case, or no ordinary form near
     uncased = SpellingCorrector(FREQUENCIES, keep_capitalized=False)
     assert uncased.text("by Nadl") == "by Nadal"
+
+
+def test_only_words_the_training_split_writes_in_lower_case_are_protected():
+    words, training = dictionary("pyspellchecker", ["Te", "Te", "nd", "the"])
+    assert "nd" in training and "te" not in training and words["te"] > 2  # the name "Te" is no word "te"
+    fix = SpellingCorrector(words, keep_capitalized=True, protected=training)
+    assert fix.text("te") == "the" and fix.text("nd") == "nd"
 
 
 @settings(max_examples=200, deadline=None)
@@ -103,11 +113,27 @@ def test_a_defence_is_built_from_the_training_rows_and_saved_with_the_model(tmp_
     assert json.loads((tmp_path / "defence" / "defence.json").read_text())["settings"] == SPELLING
     loaded = Defence.load(tmp_path)
     assert loaded.name == "spelling" and loaded.spelling.frequencies == defence.spelling.frequencies
+    assert loaded.spelling.cased == defence.spelling.cased == {}  # lower-cased training text
     assert loaded.spelling.protected == defence.spelling.protected == {"the", "zorblat", "film", "a", "dull", "plot"}
     assert loaded.text("the zorblta flim") == "the zorblat film"
     assert Defence.load(tmp_path / "elsewhere") is None
+    dictionary_file = tmp_path / "defence" / "dictionary.tsv"
+    dictionary_file.write_text(dictionary_file.read_text() + "broken line\n")
+    with pytest.raises(ResourceError, match=r"dictionary.tsv, line \d+: 'broken line'"):
+        Defence.load(tmp_path)
     cased = Defence.build("spelling", SPELLING, task, [{"id": "r", "text": "Nadal won", "label": "pos"}])
     assert cased.spelling.keep_capitalized
+
+
+def test_a_ner_defence_learns_capitalised_words_from_outside_the_entities_only(tmp_path):
+    task = task_for("ner")
+    rows = [{"id": f"s{i}", "tokens": ["Group", "B", ":", "Hilde", "won"], "tags": ["O", "O", "O", "B-PER", "O"]}
+            for i in range(6)]
+    defence = Defence.build("spelling", SPELLING, task, rows)
+    assert defence.spelling.cased == {"Group": 6}  # "Hilde" is a name: never a correction target
+    assert defence.words(["Grup", "Hlde", "wn"]) == ["Group", "Hlde", "won"]
+    defence.save(tmp_path)
+    assert Defence.load(tmp_path).spelling.cased == {"Group": 6}
 
 
 def test_ner_rows_keep_their_tags_and_token_count():

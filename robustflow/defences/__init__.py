@@ -14,11 +14,13 @@ anywhere: `load_trained` finds it, and attacks and evaluation use it without kno
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 from robustflow.defences.spelling import WORD, SpellingCorrector
+from robustflow.errors import ResourceError
 
 FOLDER = "defence"
 VERSION = 1
@@ -62,13 +64,16 @@ class Defence:
             from robustflow.defences.dictionary import dictionary
 
             block = settings["spelling"]
-            texts = [t for row in train_rows if row.get("parent_id") is None for t in task.texts(row)]
+            originals = [row for row in train_rows if row.get("parent_id") is None]
+            texts = [t for row in originals for t in task.texts(row)]
             words = [w for t in texts for w in WORD.findall(t)] if block["training_words"] else []
             keep = block["keep_capitalized"]
             if keep == "auto":  # lower-cased corpora (MR) have no names to protect, cased ones do
                 keep = any(any(c.isupper() for c in t) for t in texts)
             frequencies, training_words = dictionary(block["dictionary"], words)
-            spelling = SpellingCorrector(frequencies, bool(keep), training_words)
+            cased = Counter(w for row in originals for t in task.ordinary_texts(row) for w in WORD.findall(t)
+                            if any(c.isupper() for c in w)) if keep and block["training_words"] else {}
+            spelling = SpellingCorrector(frequencies, bool(keep), training_words, cased)
         return cls(name, settings, spelling)
 
     def save(self, model_dir: str | Path) -> None:
@@ -82,6 +87,8 @@ class Defence:
             protected = self.spelling.protected  # third column: 1 for a training word (never replaced)
             (folder / "dictionary.tsv").write_text("".join(f"{w}\t{n}\t{int(w in protected)}\n" for w, n in words),
                                                    encoding="utf-8")
+            cased = sorted(self.spelling.cased.items(), key=lambda kv: (-kv[1], kv[0]))  # capitalised ordinary words
+            (folder / "cased.tsv").write_text("".join(f"{w}\t{n}\n" for w, n in cased), encoding="utf-8")
         (folder / "defence.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
     @classmethod
@@ -94,10 +101,18 @@ class Defence:
         spelling = None
         if meta["settings"].get("spelling"):
             frequencies, protected = {}, set()
-            for line in (folder / "dictionary.tsv").read_text(encoding="utf-8").splitlines():
-                word, count, training = line.split("\t")
-                frequencies[word] = int(count)
-                if training == "1":
-                    protected.add(word)
-            spelling = SpellingCorrector(frequencies, meta["keep_capitalized"], frozenset(protected))
+            path = folder / "dictionary.tsv"
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                fields = line.split("\t")
+                if len(fields) != 3 or not fields[1].isdigit() or fields[2] not in ("0", "1"):
+                    raise ResourceError(f"{path}, line {n}: {line[:60]!r} is not `word<TAB>count<TAB>0|1`. Fix: "
+                                        "retrain the model (the train job writes this file), or restore the file")
+                frequencies[fields[0]] = int(fields[1])
+                if fields[2] == "1":
+                    protected.add(fields[0])
+            cased = {}
+            for line in (folder / "cased.tsv").read_text(encoding="utf-8").splitlines():
+                form, _, count = line.partition("\t")
+                cased[form] = int(count)
+            spelling = SpellingCorrector(frequencies, meta["keep_capitalized"], frozenset(protected), cased)
         return cls(meta["name"], meta["settings"], spelling)

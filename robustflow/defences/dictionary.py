@@ -49,11 +49,12 @@ def file_frequencies(path: str) -> dict[str, int]:
 
 
 def dictionary(source: str, training_words: Iterable[str] = ()) -> tuple[dict[str, int], frozenset[str]]:
-    """(known word -> count, the training words): the source's counts plus the training words'
-    counts (a word the source lacks counts only what the training split has, so it ranks below
-    common words)."""
+    """(known word -> count, the training split's lower-case words): the source's counts plus the
+    training words' counts (a word the source lacks counts only what the training split has, so it
+    ranks below common words). Only words the training split writes in lower case are protected
+    from replacement: a name "Te" does not make "te" a word."""
     counts = packaged_frequencies() if source == PACKAGED else file_frequencies(source)
-    seen = Counter(w.lower() for w in training_words)
-    for word, n in seen.items():
+    written = Counter(training_words)
+    for word, n in Counter(w.lower() for w in written.elements()).items():
         counts[word] = counts.get(word, 0) + n
-    return counts, frozenset(seen)
+    return counts, frozenset(w for w in written if w == w.lower())

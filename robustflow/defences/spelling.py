@@ -12,12 +12,17 @@ substitution). DeepWordBug, Pruthi's attack and keyboard noise make one-edit typ
 tokenizers turn into rare fragments; after correction most are the word they came from (docs/results.md).
 
 A known word is a typo too when a word one edit away is at least RARE_REAL_WORD times as probable
-and the training split never used it: frequency lists hold rare junk ("nd", "sadi", "roup" counted
-50 times against "and" 33 million), which DeepWordBug hits often, while a domain's own short words
-("mr", "tv", "jr") are in its training text. Otherwise known words are left alone (a typo that makes another
-common word, "good" -> "god", "they" -> "thy", needs context), and so are single letters, words with letters outside a-z, and, in cased text (`keep_capitalized`),
-every word with a capital letter: names and acronyms that dictionaries miss ("Hilde" -> "Hide",
-"Bre-X" -> "Be-X" on CoNLL-2003), where a rewrite costs an entity.
+and the training split never writes it: frequency lists hold rare junk ("nd", "sadi", "roup"
+counted 50 times against "and" 33 million), which DeepWordBug hits often, while a domain's own
+short words ("mr", "tv", "jr") are in its training text. Other known words are left alone (a typo
+that makes another common word, "good" -> "god", "they" -> "thy", needs context), and so are single
+letters and words with letters outside a-z.
+
+In cased text (`keep_capitalized`) a word with a capital letter may be a name or an acronym no
+dictionary holds, whose rewrite costs an entity ("Hilde" -> "Hide", "Bre-X" -> "Be-X" on
+CoNLL-2003): it is corrected only into a capitalised form that the training split uses as an
+ordinary word (outside entities) at least MIN_CASED times ("Grup" -> "Group", "MNODAY" -> "MONDAY",
+"cExtras" -> "Extras"), and only when it has four letters or more and is no known word in lower case.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # letters, with apostrophes insi
 PICK_A_LETTER = 1 / 26  # a substitution or insertion also chose the letter
 NEXT_KEY = 1 / 4  # ... unless it is next to the intended key
 RARE_REAL_WORD = 1000  # a known word this many times less probable than a neighbour is taken for a typo
+MIN_CASED = 5  # times the training split uses a capitalised form as an ordinary word before it is a correction
+MIN_CASED_LENGTH = 4  # shorter capitalised words are acronyms as often as not ("WTO" -> "TO")
+OTHER_SHAPE = 0.01  # an all-caps typo is an all-caps word ("MNODAY" -> "MONDAY", not "Monday")
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _POSITION = {c: (r, i) for r, row in enumerate(_ROWS) for i, c in enumerate(row)}
 
@@ -82,14 +90,21 @@ def restore_case(original: str, corrected: str) -> str:
 
 
 class SpellingCorrector:
-    """``frequencies``: known word (lower case) -> how common it is. ``keep_capitalized``: leave every
-    word with a capital letter alone (cased text, where those are names and acronyms). ``protected``:
-    words never replaced (the training split's)."""
+    """``frequencies``: known word (lower case) -> how common it is. ``keep_capitalized``: cased text,
+    where capitalised words are names and acronyms unless ``cased`` (a capitalised form -> how often
+    the training split uses it as an ordinary word) vouches for them. ``protected``: lower-case words
+    never replaced (the training split's)."""
 
-    def __init__(self, frequencies: Mapping[str, int], keep_capitalized: bool, protected: frozenset = frozenset()):
+    def __init__(self, frequencies: Mapping[str, int], keep_capitalized: bool, protected: frozenset = frozenset(),
+                 cased: Mapping[str, int] | None = None):
         self.frequencies = frequencies
         self.keep_capitalized = keep_capitalized
         self.protected = protected
+        # a typo of MIN_CASED_LENGTH letters or more comes from a word of one letter fewer or more
+        self.cased = {form: n for form, n in (cased or {}).items() if n >= MIN_CASED and len(form) >= MIN_CASED_LENGTH - 1}
+        self._cased_by_lower: dict[str, list[str]] = {}
+        for form in sorted(self.cased):
+            self._cased_by_lower.setdefault(form.lower(), []).append(form)
         self._cache: dict[str, str] = {}
         self.corrected = 0  # word occurrences changed, for the job log and the report
 
@@ -104,9 +119,22 @@ class SpellingCorrector:
             self._cache[typo] = best[1] if own is None or rare else typo
         return self._cache[typo]
 
+    def best_cased(self, word: str) -> str:
+        """A capitalised word of cased text: the training split's ordinary capitalised form one edit
+        away that most probably produced it, of the word's shape (all caps or not); else the word."""
+        if (word in self.cased or len(word) < MIN_CASED_LENGTH or not (word.isascii() and word.isalpha())
+                or word.lower() in self.frequencies):
+            return word
+        all_caps = sum(c.isupper() for c in word) * 2 > len(word)  # "aAT" is "AT" with a letter added
+        scored = [(self.cased[form] * chance * (1.0 if form.isupper() == all_caps else OTHER_SHAPE), form)
+                  for w, chance in one_edit(word.lower()).items() for form in self._cased_by_lower.get(w, ())]
+        return max(scored, key=lambda s: (s[0], [-ord(c) for c in s[1]]))[1] if scored else word
+
     def correct_word(self, word: str) -> str:
         if self.keep_capitalized and any(c.isupper() for c in word):
-            return word
+            fixed = self.best_cased(word)
+            self.corrected += fixed != word
+            return fixed
         lower = word.lower()
         if len(lower) < MIN_LENGTH:
             return word

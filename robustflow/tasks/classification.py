@@ -106,6 +106,9 @@ class Classification(Task):
     def with_words(self, row: dict, words: list[str]) -> dict:
         return {"text": " ".join(words)}
 
+    def ordinary_texts(self, row: dict) -> list[str]:
+        return self.texts(row)
+
     def defended(self, row: dict, defence) -> dict:
         return self.map_texts(row, defence.text)
 

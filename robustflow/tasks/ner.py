@@ -123,6 +123,9 @@ class Ner(Task):
     def with_words(self, row: dict, words: list[str]) -> dict:
         return {"tokens": words, "tags": list(row["tags"])}
 
+    def ordinary_texts(self, row: dict) -> list[str]:
+        return [token for token, tag in zip(row["tokens"], row["tags"]) if tag == "O"]
+
     def defended(self, row: dict, defence) -> dict:
         return {**row, "tokens": defence.words(row["tokens"])}
 
