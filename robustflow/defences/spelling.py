@@ -31,7 +31,7 @@ import re
 from typing import Mapping, Sequence
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
-MIN_LENGTH = 2  # a single letter has too many neighbours one edit away to correct
+MIN_LENGTH = 1  # "n" from "in": single letters too, when the dictionary and the training text do not vouch for them
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # letters, with apostrophes inside ("couldn't", "film's")
 PICK_A_LETTER = 1 / 26  # a substitution or insertion also chose the letter
 NEXT_KEY = 1 / 4  # ... unless it is next to the intended key
@@ -122,8 +122,11 @@ class SpellingCorrector:
     def best_cased(self, word: str) -> str:
         """A capitalised word of cased text: the training split's ordinary capitalised form one edit
         away that most probably produced it, of the word's shape (all caps or not); else the word."""
-        if (word in self.cased or len(word) < MIN_CASED_LENGTH or not (word.isascii() and word.isalpha())
-                or word.lower() in self.frequencies):
+        if word in self.cased or not (word.isascii() and word.isalpha()):
+            return word
+        # Names and acronyms are Title-case or all caps; any other mix ("tI", "kHe", "cExtras") is an edit
+        garbled = not (word.istitle() or word.isupper())
+        if not garbled and (len(word) < MIN_CASED_LENGTH or word.lower() in self.frequencies):
             return word
         all_caps = sum(c.isupper() for c in word) * 2 > len(word)  # "aAT" is "AT" with a letter added
         scored = [(self.cased[form] * chance * (1.0 if form.isupper() == all_caps else OTHER_SHAPE), form)
