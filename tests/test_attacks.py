@@ -348,3 +348,24 @@ def test_glove_swap_successes_keep_meaning(tmp_path, classifier, cls_rows):
             assert not is_antonym_swap(old_word, new_word)
             i = words.index(old_word)
             assert encoder.similarity([window(words, i, 15)], [window(new, i, 15)])[0] >= 0.8 - 1e-6
+
+
+def test_cached_word_splits_match_textattack_and_are_restored():
+    from augment.attacks.textattack_env import import_textattack
+    from augment.attacks.word_split_cache import cached_word_splits
+
+    import_textattack()
+    import textattack.shared.attacked_text as attacked_text
+
+    stock = attacked_text.words_from_text
+    texts = ["it's a 'CCC' well-made, funny film", "o\u0455car-worthy", "", "  two   spaces ", "a <SPLIT> b"]
+    with cached_word_splits():
+        assert attacked_text.words_from_text is not stock
+        for text in texts * 2:  # the second pass answers from the cache
+            words = attacked_text.words_from_text(text)
+            assert words == stock(text)
+            words.append("changed")  # a caller's edit must not reach the next caller
+        assert attacked_text.words_from_text("x y", ["x"]) == stock("x y", ["x"]) == ["y"]
+        swapped = attacked_text.AttackedText("a good film").replace_word_at_index(1, "fine")
+        assert swapped.text == "a fine film" and swapped.attack_attrs["modified_indices"] == {1}
+    assert attacked_text.words_from_text is stock

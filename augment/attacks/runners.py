@@ -11,6 +11,7 @@ from augment.attacks.model_wrapper import FastClassifierWrapper
 from augment.attacks.recipes import build_attack
 from augment.attacks.registry import RecipeSettings
 from augment.attacks.results import outcome_record
+from augment.attacks.word_split_cache import cached_word_splits
 from robustflow.trained import TrainedModel
 from robustflow.seeds import row_seed, seed_globals
 
@@ -33,17 +34,18 @@ def attack_classifier(rows: list[dict], name: str, recipe: RecipeSettings, train
     attack = build_attack(recipe, wrapper, model_batch_size=4 * batch_size)
     label_ids = {label: i for i, label in enumerate(labels)}
     records, started = [], time.perf_counter()
-    for n, row in enumerate(rows, 1):
-        if row["label"] not in label_ids:
-            raise ValueError(f"row {row['id']}: label {row['label']!r} is not one the model knows ({labels})")
-        seed_globals(row_seed(seed, "attack", name, row["id"]))
-        result = attack.attack(attack_input(row), label_ids[row["label"]])
-        records.append(outcome_record(row, name, result, labels))
-        if n % 10 == 0 or n == len(rows):
-            done = [r for r in records if r["status"] != "skipped"]
-            log.info("%s: %d/%d attacked, %d successful of %d attempted, %.2f examples/s, %d model forwards",
-                     name, n, len(rows), sum(r["status"] == "success" for r in done), len(done),
-                     n / (time.perf_counter() - started), wrapper.forward_texts)
+    with cached_word_splits():
+        for n, row in enumerate(rows, 1):
+            if row["label"] not in label_ids:
+                raise ValueError(f"row {row['id']}: label {row['label']!r} is not one the model knows ({labels})")
+            seed_globals(row_seed(seed, "attack", name, row["id"]))
+            result = attack.attack(attack_input(row), label_ids[row["label"]])
+            records.append(outcome_record(row, name, result, labels))
+            if n % 10 == 0 or n == len(rows):
+                done = [r for r in records if r["status"] != "skipped"]
+                log.info("%s: %d/%d attacked, %d successful of %d attempted, %.2f examples/s, %d model forwards",
+                         name, n, len(rows), sum(r["status"] == "success" for r in done), len(done),
+                         n / (time.perf_counter() - started), wrapper.forward_texts)
     if timings is not None:
         timings["attack_seconds"] = time.perf_counter() - started
         timings["forward_texts"] = wrapper.forward_texts
