@@ -72,6 +72,29 @@ def test_only_words_the_training_split_writes_in_lower_case_are_protected():
     assert fix.text("te") == "the" and fix.text("nd") == "nd"
 
 
+def test_a_training_word_outnumbered_by_its_neighbour_is_not_protected():
+    words, training = dictionary("pyspellchecker", ["o"] + ["of"] * 100 + ["lbs"] * 2 + ["lb"] * 18 + ["c"] * 2 + ["a"] * 3000)
+    assert "o" not in training  # once against "of" 100 times: a typo in the data
+    assert "lbs" in training  # twice against "lb" 18 times: the domain's word
+    assert "c" in training  # "a" is far more common, but a substitution away (1/26): the cricket scores' "c"
+    fix = SpellingCorrector(words, keep_capitalized=False, protected=training)
+    assert fix.words(["o", "lbs", "c"]) == ["to", "lbs", "c"]  # "to" is the commonest word one lost letter away
+
+
+def test_pieces_of_tokens_with_digits_or_dots_are_no_words():
+    task = task_for("ner")
+    rows = [{"id": f"s{i}", "tokens": ["the", "32nd", "n.a", "in", "1990s"], "tags": ["O"] * 5} for i in range(6)]
+    defence = Defence.build("spelling", SPELLING, task, rows)
+    assert {"nd", "n", "s"}.isdisjoint(defence.spelling.protected) and "the" in defence.spelling.protected
+    assert defence.words(["88th", "n.a", "2nd", "nd", "n"]) == ["88th", "n.a", "2nd", "and", "in"]
+
+
+def test_cased_typos_of_ordinary_words_are_corrected_at_any_length_when_garbled():
+    words = dict(FREQUENCIES, officials=5000, officals=1, it=900)  # frequency lists hold junk ("officals")
+    fix = SpellingCorrector(words, keep_capitalized=True, cased={"Officials": 10, "It": 40})
+    assert fix.words(["Officals", "tI", "Ti"]) == ["Officials", "It", "Ti"]  # "Ti" is a Title-case short word: kept
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet="abcdefgo'TGH .,-", min_size=0, max_size=8), min_size=0, max_size=12))
 def test_word_lists_keep_their_length_and_their_common_words(words):
@@ -131,10 +154,10 @@ def test_a_ner_defence_learns_capitalised_words_from_outside_the_entities_only(t
     rows = [{"id": f"s{i}", "tokens": ["Group", "B", ":", "Hilde", "won"], "tags": ["O", "O", "O", "B-PER", "O"]}
             for i in range(6)]
     defence = Defence.build("spelling", SPELLING, task, rows)
-    assert defence.spelling.cased == {"Group": 6}  # "Hilde" is a name: never a correction target
+    assert defence.spelling.cased == {"Group": 6, "B": 6}  # "Hilde" is a name: never a correction target
     assert defence.words(["Grup", "Hlde"]) == ["Group", "Hlde"]
     defence.save(tmp_path)
-    assert Defence.load(tmp_path).spelling.cased == {"Group": 6}
+    assert Defence.load(tmp_path).spelling.cased == {"Group": 6, "B": 6}
 
 
 def test_ner_rows_keep_their_tags_and_token_count():

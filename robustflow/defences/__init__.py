@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from robustflow.defences.spelling import WORD, SpellingCorrector
+from robustflow.defences.spelling import WHOLE_WORD, SpellingCorrector
 from robustflow.errors import ResourceError
 
 FOLDER = "defence"
@@ -66,12 +66,12 @@ class Defence:
             block = settings["spelling"]
             originals = [row for row in train_rows if row.get("parent_id") is None]
             texts = [t for row in originals for t in task.texts(row)]
-            words = [w for t in texts for w in WORD.findall(t)] if block["training_words"] else []
+            words = [w for t in texts for w in WHOLE_WORD.findall(t)] if block["training_words"] else []
             keep = block["keep_capitalized"]
             if keep == "auto":  # lower-cased corpora (MR) have no names to protect, cased ones do
                 keep = any(any(c.isupper() for c in t) for t in texts)
             frequencies, training_words = dictionary(block["dictionary"], words)
-            cased = Counter(w for row in originals for t in task.ordinary_texts(row) for w in WORD.findall(t)
+            cased = Counter(w for row in originals for t in task.ordinary_texts(row) for w in WHOLE_WORD.findall(t)
                             if any(c.isupper() for c in w)) if keep and block["training_words"] else {}
             spelling = SpellingCorrector(frequencies, bool(keep), training_words, cased)
         return cls(name, settings, spelling)

@@ -14,7 +14,8 @@ tokenizers turn into rare fragments; after correction most are the word they cam
 A known word is a typo too when a word one edit away is at least RARE_REAL_WORD times as probable
 and the training split never writes it: frequency lists hold rare junk ("nd", "sadi", "roup"
 counted 50 times against "and" 33 million), which DeepWordBug hits often, while a domain's own
-short words ("mr", "tv", "jr") are in its training text. Other known words are left alone (a typo
+short words ("mr", "tv", "jr") are in its training text (unless a word one edit away outnumbers
+them there a hundredfold: "o" once against "of" 3,718 times is a typo in the data). Other known words are left alone (a typo
 that makes another common word, "good" -> "god", "they" -> "thy", needs context), and so are single
 letters and words with letters outside a-z.
 
@@ -33,6 +34,9 @@ from typing import Mapping, Sequence
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 MIN_LENGTH = 1  # "n" from "in": single letters too, when the dictionary and the training text do not vouch for them
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # letters, with apostrophes inside ("couldn't", "film's")
+# A word of the training text, as it vouches for words: not a piece of a token with digits ("nd" of
+# "32nd", "s" of "1990s") or of a dotted abbreviation ("n" and "a" of "n.a"), which are no words.
+WHOLE_WORD = re.compile(r"(?<![\w.])" + WORD.pattern + r"(?![\w]|\.\w)")
 PICK_A_LETTER = 1 / 26  # a substitution or insertion also chose the letter
 NEXT_KEY = 1 / 4  # ... unless it is next to the intended key
 RARE_REAL_WORD = 1000  # a known word this many times less probable than a neighbour is taken for a typo
@@ -100,8 +104,8 @@ class SpellingCorrector:
         self.frequencies = frequencies
         self.keep_capitalized = keep_capitalized
         self.protected = protected
-        # a typo of MIN_CASED_LENGTH letters or more comes from a word of one letter fewer or more
-        self.cased = {form: n for form, n in (cased or {}).items() if n >= MIN_CASED and len(form) >= MIN_CASED_LENGTH - 1}
+        # short forms too: a garbled capitalisation is corrected at any length ("tI" -> "It")
+        self.cased = {form: n for form, n in (cased or {}).items() if n >= MIN_CASED}
         self._cased_by_lower: dict[str, list[str]] = {}
         for form in sorted(self.cased):
             self._cased_by_lower.setdefault(form.lower(), []).append(form)
@@ -126,7 +130,8 @@ class SpellingCorrector:
             return word
         # Names and acronyms are Title-case or all caps; any other mix ("tI", "kHe", "cExtras") is an edit
         garbled = not (word.istitle() or word.isupper())
-        if not garbled and (len(word) < MIN_CASED_LENGTH or word.lower() in self.frequencies):
+        lower = word.lower()  # a lower-case reading: a known word that is no typo itself ("Officals" has none)
+        if not garbled and (len(word) < MIN_CASED_LENGTH or (lower in self.frequencies and self.best(lower) == lower)):
             return word
         all_caps = sum(c.isupper() for c in word) * 2 > len(word)  # "aAT" is "AT" with a letter added
         scored = [(self.cased[form] * chance * (1.0 if form.isupper() == all_caps else OTHER_SHAPE), form)
@@ -153,8 +158,9 @@ class SpellingCorrector:
         return restore_case(word, fixed)
 
     def text(self, text: str) -> str:
-        """``text`` with its misspelt words corrected; everything else (spacing, punctuation) kept."""
-        return WORD.sub(lambda match: self.correct_word(match.group(0)), text)
+        """``text`` with its misspelt words corrected; everything else (spacing, punctuation, pieces of
+        tokens with digits or dots: "88th", "n.a") kept."""
+        return WHOLE_WORD.sub(lambda match: self.correct_word(match.group(0)), text)
 
     def words(self, words: Sequence[str]) -> list[str]:
         """Pre-tokenised words (NER), one for one."""
