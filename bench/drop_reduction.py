@@ -49,7 +49,6 @@ def main() -> None:
     for figure in args.figures:
         kind, name = figure.split(":")
         measure, ids, base_clean, base_perturbed = contributions(base, kind, name)
-        order = {row_id: i for i, row_id in enumerate(ids)}
         rng = np.random.default_rng(13)
         picks = rng.integers(0, len(ids), size=(args.draws, len(ids)))
         b_clean, b_pert = np.asarray(base_clean, float), np.asarray(base_perturbed, float)
@@ -60,7 +59,8 @@ def main() -> None:
             if variant == args.baseline:
                 continue
             m, v_ids, clean, perturbed = contributions(evaluation, kind, name)
-            index = [v_ids.index(i) for i in ids] if v_ids != ids else list(range(len(ids)))
+            position = {row_id: k for k, row_id in enumerate(v_ids)}
+            index = [position[row_id] for row_id in ids]  # the baseline's row order
             v_clean, v_pert = np.asarray(clean, float)[index], np.asarray(perturbed, float)[index]
             drop = float(drops(m, v_clean, v_pert, np.arange(len(ids))[None])[0])
             reduction = 1 - drops(m, v_clean, v_pert, picks) / np.where(base_draws == 0, np.nan, base_draws)

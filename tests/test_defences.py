@@ -158,6 +158,10 @@ def test_a_ner_defence_learns_capitalised_words_from_outside_the_entities_only(t
     assert defence.words(["Grup", "Hlde"]) == ["Group", "Hlde"]
     defence.save(tmp_path)
     assert Defence.load(tmp_path).spelling.cased == {"Group": 6, "B": 6}
+    cased_file = tmp_path / "defence" / "cased.tsv"
+    cased_file.write_text(cased_file.read_text() + "Group six\n")
+    with pytest.raises(ResourceError, match=r"cased.tsv, line 3: 'Group six' is not `word<TAB>count`"):
+        Defence.load(tmp_path)
 
 
 def test_ner_rows_keep_their_tags_and_token_count():

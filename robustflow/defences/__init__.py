@@ -110,9 +110,12 @@ class Defence:
                 frequencies[fields[0]] = int(fields[1])
                 if fields[2] == "1":
                     protected.add(fields[0])
-            cased = {}
-            for line in (folder / "cased.tsv").read_text(encoding="utf-8").splitlines():
-                form, _, count = line.partition("\t")
+            cased, path = {}, folder / "cased.tsv"
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                form, tab, count = line.partition("\t")
+                if not (form and tab and count.isdigit()):
+                    raise ResourceError(f"{path}, line {n}: {line[:60]!r} is not `word<TAB>count`. Fix: retrain the "
+                                        "model (the train job writes this file), or restore the file")
                 cased[form] = int(count)
             spelling = SpellingCorrector(frequencies, meta["keep_capitalized"], frozenset(protected), cased)
         return cls(meta["name"], meta["settings"], spelling)

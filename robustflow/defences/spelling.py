@@ -12,18 +12,22 @@ substitution). DeepWordBug, Pruthi's attack and keyboard noise make one-edit typ
 tokenizers turn into rare fragments; after correction most are the word they came from (docs/results.md).
 
 A known word is a typo too when a word one edit away is at least RARE_REAL_WORD times as probable
-and the training split never writes it: frequency lists hold rare junk ("nd", "sadi", "roup"
+and the training split does not vouch for it: frequency lists hold rare junk ("nd", "sadi", "roup"
 counted 50 times against "and" 33 million), which DeepWordBug hits often, while a domain's own
 short words ("mr", "tv", "jr") are in its training text (unless a word one edit away outnumbers
-them there a hundredfold: "o" once against "of" 3,718 times is a typo in the data). Other known words are left alone (a typo
-that makes another common word, "good" -> "god", "they" -> "thy", needs context), and so are single
-letters and words with letters outside a-z.
+them there a hundredfold, robustflow/defences/dictionary.py: "o" once against "of" 3,718 times is
+a typo in the data). Other known words are left alone (a typo that makes another common word,
+"good" -> "god", "they" -> "thy", needs context), and so are words with letters outside a-z and
+pieces of tokens with digits or dots ("88th", "n.a"). Single letters are corrected like any word
+("n" from "in").
 
 In cased text (`keep_capitalized`) a word with a capital letter may be a name or an acronym no
 dictionary holds, whose rewrite costs an entity ("Hilde" -> "Hide", "Bre-X" -> "Be-X" on
 CoNLL-2003): it is corrected only into a capitalised form that the training split uses as an
 ordinary word (outside entities) at least MIN_CASED times ("Grup" -> "Group", "MNODAY" -> "MONDAY",
-"cExtras" -> "Extras"), and only when it has four letters or more and is no known word in lower case.
+"cExtras" -> "Extras"), and only when it has four letters or more and no lower-case reading (a
+known word that is no typo itself), or at any length when its capitalisation is garbled ("tI" -> "It":
+names and acronyms are Title-case or all caps).
 """
 
 from __future__ import annotations
@@ -32,7 +36,6 @@ import re
 from typing import Mapping, Sequence
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
-MIN_LENGTH = 1  # "n" from "in": single letters too, when the dictionary and the training text do not vouch for them
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # letters, with apostrophes inside ("couldn't", "film's")
 # A word of the training text, as it vouches for words: not a piece of a token with digits ("nd" of
 # "32nd", "s" of "1990s") or of a dotted abbreviation ("n" and "a" of "n.a"), which are no words.
@@ -135,7 +138,7 @@ class SpellingCorrector:
             return word
         all_caps = sum(c.isupper() for c in word) * 2 > len(word)  # "aAT" is "AT" with a letter added
         scored = [(self.cased[form] * chance * (1.0 if form.isupper() == all_caps else OTHER_SHAPE), form)
-                  for w, chance in one_edit(word.lower()).items() for form in self._cased_by_lower.get(w, ())]
+                  for w, chance in one_edit(lower).items() for form in self._cased_by_lower.get(w, ())]
         return max(scored, key=lambda s: (s[0], [-ord(c) for c in s[1]]))[1] if scored else word
 
     def correct_word(self, word: str) -> str:
@@ -143,11 +146,9 @@ class SpellingCorrector:
             fixed = self.best_cased(word)
             self.corrected += fixed != word
             return fixed
-        lower = word.lower()
-        if len(lower) < MIN_LENGTH:
-            return word
+        lower = word.lower()  # a WHOLE_WORD match: at least one letter, so single letters too ("n" from "in")
         stem, apostrophe, suffix = lower.partition("'")
-        if not (stem.isascii() and stem.isalpha()) or len(stem) < MIN_LENGTH:
+        if not (stem.isascii() and stem.isalpha()):
             return word
         fixed = self.best(lower)
         if fixed == lower and apostrophe and lower not in self.frequencies:  # "teh's" has no known word one edit away: correct "teh", keep "'s"
