@@ -46,6 +46,7 @@ def merge(base: dict, overrides: dict) -> dict:
 
 def train_params(cfg: dict, method: str, trainset: str) -> dict:
     """What rules/common.smk's train_params gives a job of this method (`<method>[+<defence>]`) and training set."""
+    from robustflow.defences import combined_settings
     from robustflow.variants import split_method
 
     method, defence = split_method(method)
@@ -53,7 +54,7 @@ def train_params(cfg: dict, method: str, trainset: str) -> dict:
     params = {"settings": {k: v for k, v in cfg["train"].items() if k not in skip},
               "model": cfg["model"], "task": cfg["task"]}
     if defence:
-        params["defence"] = {"name": defence, "settings": cfg["defences"][defence]}
+        params["defence"] = {"name": defence, "settings": combined_settings(cfg["defences"], defence)}
     if trainset == "online":
         online = cfg["train"]["online"]
         params["online"] = {"settings": online, "recipes": {r: cfg["attack"]["recipes"][r] for r in online["recipes"]}}

@@ -10,6 +10,8 @@ from pathlib import Path
 from report import statistics
 from report.aggregate import aggregate, variant_key
 from report.choose import trade_off
+from report.independence import independence, recipe_of_figure
+from report.independence import table as independence_table
 from robustflow.search.summary import feasible
 from robustflow.tasks import Task, task_for
 
@@ -71,16 +73,27 @@ def seed_order(run: dict) -> tuple:
     return run["seed"] is None, run["seed"] or 0
 
 
-def evidence(runs: list[dict], settings: dict, seed: int, dataset: str, baseline: str = "clean/none") -> dict:
-    """Intervals per variant and figure, paired comparisons with the baseline, and the real differences."""
+def evidence(runs: list[dict], settings: dict, seed: int, dataset: str, baseline: str = "clean/none",
+             config: dict | None = None) -> dict:
+    """Intervals per variant and figure, paired comparisons with the baseline, and the real
+    differences; with ``config``, a gain of a defended variant under an attack whose candidate source
+    its defence shares (report/independence.py) is listed apart and not credited."""
     variants: dict[str, list[dict]] = {}
     for run in sorted(runs, key=seed_order):
         variants.setdefault(variant_key(run), []).append(run)
     compared = statistics.comparisons(variants, baseline, settings, seed, dataset)
+    recipes = (config or {}).get("attack", {}).get("recipes") or {}
+    for c in compared:
+        recipe = recipe_of_figure(c["figure"], recipes)
+        label = independence(c["variant"], recipe, config) if recipe else None
+        c["shares_source"] = bool(label and label["shares"])
+    credited = [c for c in compared if not c["shares_source"]]
     return {"baseline": baseline if baseline in variants else None, "settings": settings,
             "intervals": statistics.variant_statistics(variants, settings, seed, dataset),
-            "comparisons": compared, "findings": statistics.findings(compared, settings, baseline),
-            "not_established": statistics.not_established(compared, settings, baseline)}
+            "comparisons": compared, "findings": statistics.findings(credited, settings, baseline),
+            "not_credited": statistics.findings([c for c in compared if c["shares_source"]], settings, baseline),
+            "not_established": statistics.not_established(credited, settings, baseline),
+            "independence": independence_table(list(variants), config) if config else []}
 
 
 def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_per_recipe: int = 5) -> dict:
@@ -101,7 +114,7 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
                                                                     "params")}
               for name, path in spec["suite_stats"].items()}
     baseline = spec.get("baseline", "clean/none")
-    found = evidence(runs, config["report"], config["seed"], name, baseline)
+    found = evidence(runs, config["report"], config["seed"], name, baseline, config)
     for run in runs:  # the per-row contributions are in the evaluation files; the summary keeps the figures
         run["evaluation"] = {k: v for k, v in run["evaluation"].items() if k != "rows"}
     sweep = config.get("sweep")

@@ -15,22 +15,31 @@ from robustflow.tasks import Task
 def predict(model, tokenizer, rows: Sequence[dict], task: Task, label2id: dict, id2label: dict, max_length: int,
             batch_size: int, device: str = "cpu", truncation: dict | None = None, defence=None) -> tuple[list, list]:
     """(predictions, probabilities) in row order; ``truncation``, when given, receives what
-    max_length cut off (`Task.truncation`); ``defence``: a defended model's normaliser."""
+    max_length cut off (`Task.truncation`); ``defence``: a defended model's normaliser (and, for a
+    smoothing defence, the vote over each row's perturbed copies)."""
     model.eval()
+    copies = defence.n_copies if defence is not None else 1
     if defence is not None:
         rows = defence.rows(task, rows)
-    enc = task.encode(rows, tokenizer, label2id, max_length)
-    if truncation is not None:
+    model_rows = defence.copy_rows(task, rows) if copies > 1 else rows
+    enc = task.encode(model_rows, tokenizer, label2id, max_length)
+    if truncation is not None and copies == 1:  # smoothing is for classification, whose truncation counts nothing
         truncation.update(task.truncation(rows, enc))
     lengths = [len(f["input_ids"]) for f in enc.features]
-    preds: list = [None] * len(rows)
-    probs: list = [None] * len(rows)
+    out: list = [None] * len(model_rows)
     for idx in bucketed_batches(lengths, batch_size, seed=0, shuffle=False):
         batch = collate([enc.features[i] for i in idx], tokenizer.pad_token_id)
         batch.pop("labels")
         logits = model(**{k: v.to(device) for k, v in batch.items()}).logits.float()
         p = logits.softmax(-1).cpu()
         for j, i in enumerate(idx):
-            word_ids = enc.word_ids[i] if enc.word_ids else None
-            preds[i], probs[i] = task.decode(p[j], rows[i], word_ids, id2label)
+            out[i] = p[j]
+    preds: list = [None] * len(rows)
+    probs: list = [None] * len(rows)
+    for i, row in enumerate(rows):
+        if copies > 1:  # classification only (config checks): one distribution per copy, combined
+            dist = defence.combine(torch.stack(out[i * copies:(i + 1) * copies]).numpy())
+            preds[i], probs[i] = task.decode(dist, row, None, id2label)
+        else:
+            preds[i], probs[i] = task.decode(out[i], row, enc.word_ids[i] if enc.word_ids else None, id2label)
     return preds, probs

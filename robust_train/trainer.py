@@ -138,6 +138,8 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
         log.info("LoRA r=%d: %d of %d parameters train", cfg.lora.r, trainable, sum(p.numel() for p in model.parameters()))
     model.to(device)
+    if defence is not None:
+        defence.bind_tokenizer(tokenizer)
     defended = (lambda rows: defence.rows(task, rows)) if defence is not None else list
     enc = task.encode(defended(train_rows), tokenizer, label2id, cfg.max_length)
     if enc.truncated_words:
@@ -188,6 +190,9 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
         if ranks.world > 1:  # dropout differs between ranks, and a resumed epoch draws what it drew before
             torch.manual_seed((cfg.seed * 1000 + epoch) * ranks.world + ranks.rank)
         features = enc.features
+        if defence is not None and defence.randomised:  # fresh random substitutions every epoch
+            features = task.encode(defence.training_rows(task, train_rows, epoch), tokenizer, label2id,
+                                   cfg.max_length).features
         if epoch_rows and epoch >= epoch_rows.start_epoch:
             made_at = time.perf_counter()
             made, made_stats = epoch_rows.make(model, tokenizer, label2id, epoch)

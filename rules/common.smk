@@ -12,6 +12,7 @@ sys.path.insert(0, str(REPO))  # this checkout's packages, whatever else is inst
 from robustflow.codedeps import code_digest
 from robustflow.config import validate_config
 from robustflow.config.environment import environment_problems
+from robustflow.defences import combined_settings
 from robustflow.devices import local_gpus
 from robustflow.errors import ConfigError
 from robustflow.existing_models import model_spec
@@ -269,7 +270,7 @@ def train_params(wildcards):
     if method != wildcards.method:
         params["method"] = method
     if defence:
-        params["defence"] = {"name": defence, "settings": DEFENCES[defence]}
+        params["defence"] = {"name": defence, "settings": combined_settings(DEFENCES, defence)}
     if wildcards.trainset == "online":
         online = TRAIN["online"]
         params["online"] = {

@@ -45,7 +45,6 @@ class FastClassifierWrapper:
                 self._cache.popitem(last=False)
         return np.stack([self._cache[t] for t in texts])
 
-    @torch.inference_mode()
     def _forward(self, texts: list) -> list[np.ndarray]:
         """Batches of texts padded to a length bucket of their own (robustflow/padding.py), so a text's
         probabilities do not depend on which other texts share its batch (sharded attacks give
@@ -53,6 +52,18 @@ class FastClassifierWrapper:
         self.forward_texts += len(texts)
         if self.defence is not None:
             texts = [tuple(map(self.defence.text, t)) if isinstance(t, tuple) else self.defence.text(t) for t in texts]
+        if self.defence is not None and self.defence.randomised:  # the vote over each query's perturbed copies
+            k = self.defence.n_copies
+            if isinstance(texts[0], tuple):
+                copies = [tuple(c) for t in texts for c in zip(*(self.defence.smoothing.copies(x) for x in t))]
+            else:
+                copies = [c for t in texts for c in self.defence.smoothing.copies(t)]
+            probs = self._model_forward(copies)
+            return [self.defence.combine(np.stack(probs[i:i + k])) for i in range(0, len(probs), k)]
+        return self._model_forward(texts)
+
+    @torch.inference_mode()
+    def _model_forward(self, texts: list) -> list[np.ndarray]:
         if isinstance(texts[0], tuple):  # text pairs (TextAttack passes one tuple per multi-column input)
             first, second = zip(*texts)
             ids = self.tokenizer(list(first), list(second), truncation=True, max_length=self.max_length)["input_ids"]

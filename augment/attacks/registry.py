@@ -27,6 +27,7 @@ class Recipe:
     tasks: frozenset
     options: dict  # option -> default (None: the user must give it)
     summary: str
+    source: str  # where its candidate edits come from (a defence drawing from the same is not credited)
     required: dict = None  # option -> what to tell a user who left it out
 
     def __post_init__(self):
@@ -35,18 +36,21 @@ class Recipe:
 
 RECIPES: dict[str, Recipe] = {
     "deepwordbug": Recipe(BOTH, {"max_edit_distance": 30},
-                          "character swaps, substitutions, deletions and insertions (Gao et al. 2018)"),
-    "pruthi": Recipe(CLASSIFICATION, {"max_words": 1}, "keyboard typos in a few words (Pruthi et al. 2019)"),
+                          "character swaps, substitutions, deletions and insertions (Gao et al. 2018)",
+                          "random character edits"),
+    "pruthi": Recipe(CLASSIFICATION, {"max_words": 1}, "keyboard typos in a few words (Pruthi et al. 2019)",
+                     "keyboard typos"),
     "pwws": Recipe(BOTH, {**VALID_SWAPS, "min_similarity": None},
-                   "WordNet synonyms, greedy by weighted saliency (Ren et al. 2019)"),
+                   "WordNet synonyms, greedy by weighted saliency (Ren et al. 2019)", "wordnet synonyms"),
     "glove_swap": Recipe(BOTH, {"max_candidates": 50, "min_cos_sim": 0.5, **VALID_SWAPS},
-                         "nearest GloVe neighbours, greedy by deletion importance (TextFooler-style)"),
+                         "nearest GloVe neighbours, greedy by deletion importance (TextFooler-style)", "glove neighbours"),
     "mlm_swap": Recipe(CLASSIFICATION, {"max_candidates": 50, "mlm": None, **VALID_SWAPS},
-                       "masked-LM replacements, greedy by deletion importance (BAE-R-style)",
+                       "masked-LM replacements, greedy by deletion importance (BAE-R-style)", "masked-LM predictions",
                        required={"mlm": "mlm_swap needs a masked LM: a local folder (e.g. bert-base-uncased saved "
                                         "with save_pretrained) or a hub id when online"}),
     "mention_swap": Recipe(frozenset({"ner"}), {"max_candidates": 50},
-                           "a whole entity mention for another of the same type from the training split"),
+                           "a whole entity mention for another of the same type from the training split",
+                           "training-split entity mentions"),
 }
 
 

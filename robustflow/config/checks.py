@@ -178,16 +178,32 @@ def search_problems(config: dict) -> list[str]:
 
 
 def defence_problems(config: dict) -> list[str]:
-    """Every `<method>+<defence>` in train.methods names a configured defence."""
+    """Every `<method>+<defence>` in train.methods names configured defences that compose (one
+    block per part, normaliser first); smoothing is for classification."""
+    from robustflow.defences import combined_settings
+    from robustflow.errors import ConfigError
     from robustflow.variants import split_method
 
-    problems, defences = [], config["defences"]
+    problems = []
     for method in config["train"]["methods"]:
         defence = split_method(method)[1]
-        if defence and defence not in defences:
-            problems.append(f"`train.methods`: {method!r} names the defence {defence!r}, which is not in `defences` "
-                            f"(configured: {', '.join(sorted(defences)) or 'none'}). Fix: add `defences.{defence}` "
-                            "(e.g. {spelling: {}}) or correct the name")
+        if not defence:
+            continue
+        missing = [part for part in defence.split("+") if part not in config["defences"]]
+        if missing:
+            problems.append(f"`train.methods`: {method!r} names the defence {missing[0]!r}, which is not in `defences` "
+                            f"(configured: {', '.join(sorted(config['defences'])) or 'none'}). Fix: add "
+                            f"`defences.{missing[0]}` (e.g. {{spelling: {{}}}}) or correct the name")
+            continue
+        try:
+            settings = combined_settings(config["defences"], defence)
+        except ConfigError as exc:
+            problems.append(str(exc))
+            continue
+        if settings.get("smoothing") and config["task"] != "classification":
+            problems.append(f"`train.methods`: {method!r} smooths a {config['task']} model, and smoothing votes over "
+                            "class predictions of whole texts (classification only for now). Fix: drop the "
+                            "`smoothing` block from this defence, or use it in a classification experiment")
     return problems
 
 

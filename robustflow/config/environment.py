@@ -140,7 +140,7 @@ def defence_resource_problems(config: dict) -> list[str]:
     defended training job would fail after cleaning and augmentation)."""
     from robustflow.variants import split_method
 
-    used = {split_method(m)[1] for m in config["train"]["methods"]} - {None}
+    used = {part for m in config["train"]["methods"] if split_method(m)[1] for part in split_method(m)[1].split("+")}
     problems = []
     for name in sorted(used & set(config.get("defences") or {})):
         spelling = config["defences"][name].get("spelling")

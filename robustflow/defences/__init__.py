@@ -9,6 +9,11 @@ text and NER words one for one, so labels and word alignment are untouched.
 Built once per training job from the config's `defences.<name>` block and the training split, then
 saved inside the model folder (`defence/`), so the folder alone reproduces the defended model
 anywhere: `load_trained` finds it, and attacks and evaluation use it without knowing the config.
+
+A defence may also be randomised (`smoothing`, robustflow/defences/smoothing.py): the model then
+classifies several perturbed copies of the normalised text and votes. Names compose: the method
+`none+spelling+smooth` trains behind the blocks of `defences.spelling` and `defences.smooth` together,
+normalised first, then smoothed (`combined_settings`).
 """
 
 from __future__ import annotations
@@ -19,11 +24,52 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from robustflow.defences.smoothing import Smoothing
 from robustflow.defences.spelling import WHOLE_WORD, SpellingCorrector
-from robustflow.errors import ResourceError
+from robustflow.errors import ConfigError, ResourceError
 
 FOLDER = "defence"
 VERSION = 1
+PARTS = ("spelling", "smoothing")  # the order a defence applies its parts in
+JOIN = "+"
+
+
+def combined_settings(defences: dict, name: str) -> dict:
+    """The settings of a (possibly composed) defence name: `spelling+smooth` merges the blocks of
+    `defences.spelling` and `defences.smooth`; each part may come from one block only, and the
+    names must follow the order the parts apply in (normalising before smoothing)."""
+    merged, order = {}, []
+    for part_name in name.split(JOIN):
+        if part_name not in defences:
+            raise ConfigError(f"`train.methods`: the defence {part_name!r} (in {name!r}) is not in `defences` "
+                              f"(configured: {', '.join(sorted(defences)) or 'none'}). Fix: add `defences.{part_name}` "
+                              "or correct the name")
+        for part, block in defences[part_name].items():
+            if part in merged:
+                raise ConfigError(f"`train.methods`: {name!r} has two `{part}` blocks (in {part_name!r} and an "
+                                  "earlier name). Fix: compose defences with different parts")
+            merged[part] = block
+            order.append(PARTS.index(part))
+    if order != sorted(order):
+        raise ConfigError(f"`train.methods`: {name!r} names its parts out of order. Fix: name the spelling "
+                          "defence before the smoothing one (e.g. spelling+smooth): text is normalised first, then "
+                          "smoothed")
+    return merged
+
+
+def declared_sources(settings: dict) -> list[str]:
+    """Where a defence's substitutions come from, in the vocabulary of the attacks' candidate sources
+    (augment/attacks/registry.py): the report credits a defence only under attacks that draw from
+    none of them. The spelling corrector replaces a word by a dictionary word one edit away: it
+    draws on no attack's candidate set."""
+    from robustflow.defences.smoothing import candidate_source
+
+    sources = []
+    if settings.get("spelling"):
+        sources.append("dictionary corrections")
+    if settings.get("smoothing"):
+        sources.append(candidate_source(settings["smoothing"]["source"]))
+    return sources
 
 
 @dataclass
@@ -31,9 +77,58 @@ class Defence:
     name: str
     settings: dict  # the config's block, as given
     spelling: SpellingCorrector | None = None
+    smoothing: Smoothing | None = None
 
     def text(self, text: str) -> str:
+        """The normalised text (what every copy of a smoothed prediction starts from)."""
         return self.spelling.text(text) if self.spelling else text
+
+    @property
+    def randomised(self) -> bool:
+        return self.smoothing is not None
+
+    def copies(self, text: str) -> list[str]:
+        """The texts the model classifies ``text`` by: the normalised text, or its smoothed copies."""
+        normalised = self.text(text)
+        return self.smoothing.copies(normalised) if self.smoothing else [normalised]
+
+    def combine(self, probs):
+        """One distribution from the copies' probabilities (the only one, without smoothing)."""
+        return self.smoothing.combine(probs) if self.smoothing else probs[0]
+
+    @property
+    def n_copies(self) -> int:
+        return self.smoothing.n_copies if self.smoothing else 1
+
+    def copy_rows(self, task, normalised: Sequence[dict]) -> list[dict]:
+        """Every normalised row's copies (``n_copies`` each, one row after another), ids and labels
+        unchanged."""
+        if not self.smoothing:
+            return list(normalised)
+        out = []
+        for row in normalised:
+            texts = [self.smoothing.copies(t) for t in task.texts(row)]
+            for k in range(self.n_copies):
+                it = iter(t[k] for t in texts)
+                out.append(task.map_texts(row, lambda _t, it=it: next(it)))
+        return out
+
+    def training_rows(self, task, rows: Sequence[dict], epoch: int) -> list[dict]:
+        """The rows as ``epoch`` trains on them: normalised, and with smoothing fresh random
+        substitutions each epoch (the model learns to read through the defence's noise)."""
+        normalised = self.rows(task, rows)
+        if not self.smoothing:
+            return normalised
+        return [task.map_texts(row, lambda t, row=row: self.smoothing.training_text(t, epoch, row["id"]))
+                for row in normalised]
+
+    def bind_tokenizer(self, tokenizer) -> None:
+        """Smoothing by masking uses the model's own mask token."""
+        if self.smoothing and self.smoothing.source == "mask" and not self.smoothing.mask_token:
+            if not getattr(tokenizer, "mask_token", None):
+                raise ConfigError(f"defence {self.name!r}: smoothing with source `mask` needs a tokenizer with a mask "
+                                  "token, and this model's has none. Fix: set `source: wordnet` or `glove`")
+            self.smoothing.mask_token = tokenizer.mask_token
 
     def words(self, words: Sequence[str]) -> list[str]:
         return self.spelling.words(words) if self.spelling else list(words)
@@ -74,13 +169,16 @@ class Defence:
             cased = Counter(w for row in originals for t in task.ordinary_texts(row) for w in WHOLE_WORD.findall(t)
                             if any(c.isupper() for c in w)) if keep and block["training_words"] else {}
             spelling = SpellingCorrector(frequencies, bool(keep), training_words, cased)
-        return cls(name, settings, spelling)
+        smoothing = Smoothing.from_settings(settings["smoothing"]) if settings.get("smoothing") else None
+        return cls(name, settings, spelling, smoothing)
 
     def save(self, model_dir: str | Path) -> None:
         """Into ``model_dir``/defence/ (inside the training job's atomic model folder)."""
         folder = Path(model_dir) / FOLDER
         folder.mkdir(parents=True, exist_ok=True)
         meta = {"version": VERSION, "name": self.name, "settings": self.settings}
+        if self.smoothing:
+            meta["smoothing"] = self.smoothing.settings()  # with the mask token it was trained with
         if self.spelling:
             meta["keep_capitalized"] = self.spelling.keep_capitalized
             words = sorted(self.spelling.frequencies.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -118,4 +216,5 @@ class Defence:
                                         "model (the train job writes this file), or restore the file")
                 cased[form] = int(count)
             spelling = SpellingCorrector(frequencies, meta["keep_capitalized"], frozenset(protected), cased)
-        return cls(meta["name"], meta["settings"], spelling)
+        smoothing = Smoothing.from_settings(meta["smoothing"]) if meta.get("smoothing") else None
+        return cls(meta["name"], meta["settings"], spelling, smoothing)

@@ -1,0 +1,51 @@
+"""Whether a defended variant shares an attack's candidate source (TextDefender, Li et al. 2021: a
+defence that knows the attacker's synonym set proves little). Computed from what each side
+declares: the defence's sources (robustflow/defences: declared_sources) and the recipe's
+(augment/attacks/registry.py: Recipe.source). A gain under an attack whose source the defence
+shares is shown but not credited in "What the evidence says"."""
+
+from __future__ import annotations
+
+from augment.attacks.registry import RECIPES
+from robustflow.defences import combined_settings, declared_sources
+from robustflow.variants import split_method
+
+
+def defence_of(variant: str, defences: dict) -> dict | None:
+    """The combined settings of a variant's defence (`clean/none+spelling` -> its blocks), or None."""
+    method = variant.split("/", 1)[-1]
+    name = split_method(method)[1]
+    if not name or any(part not in defences for part in name.split("+")):
+        return None
+    return combined_settings(defences, name)
+
+
+def independence(variant: str, recipe: str, config: dict) -> dict | None:
+    """{defence, attack, shares} for a defended variant under a configured recipe; None for a bare
+    model or an unknown recipe."""
+    settings = defence_of(variant, config.get("defences") or {})
+    recipe_block = (config.get("attack") or {}).get("recipes", {}).get(recipe)
+    if settings is None or recipe_block is None:
+        return None
+    defence, attack = declared_sources(settings), RECIPES[recipe_block["type"]].source
+    return {"defence": defence, "attack": attack, "shares": attack in defence}
+
+
+def recipe_of_figure(figure: str, recipes: dict) -> str | None:
+    """The recipe an attack figure belongs to (`under glove`, `glove: attack success`), or None."""
+    for name in recipes:
+        if figure in (f"under {name}", f"{name}: attack success", f"{name}: clean on the attacked rows"):
+            return name
+    return None
+
+
+def table(variants: list[str], config: dict) -> list[dict]:
+    """Every defended variant against every evaluated recipe: the report's independence table."""
+    recipes = list((config.get("attack") or {}).get("evaluate", {}).get("recipes") or [])
+    rows = []
+    for variant in variants:
+        for recipe in recipes:
+            label = independence(variant, recipe, config)
+            if label is not None:
+                rows.append({"variant": variant, "recipe": recipe, **label})
+    return rows

@@ -1,0 +1,166 @@
+"""Randomised-substitution smoothing in front of a classifier (RanMASK, Zeng et al. 2021; SAFER,
+Ye et al. 2020).
+
+The defended model does not classify the text it is given but ``copies`` randomly perturbed copies
+of it, each word replaced with probability ``rate`` by a draw from the defence's own perturbation
+set, and averages their class probabilities (``aggregate: mean``) or counts their votes (``vote``).
+A word swap the attacker makes then reaches only the copies in which that word survived, and every
+copy carries other random substitutions the model was trained to read through: training rows get
+fresh random substitutions every epoch.
+
+The copies of a text are seeded by the text itself (sha256 of seed, copy number and text), so the
+defended model is one deterministic function that attacks can query like any other, identical in
+every run and after save/load. Perturbation sets (``source``), declared so that the report can tell
+whether a defence shares an attack's candidate source (TextDefender's warning, Li et al. 2021):
+- ``mask``: the tokenizer's mask token (RanMASK): no attack proposes it;
+- ``wordnet``: WordNet synonyms (SAFER-style), the candidate source of PWWS;
+- ``glove``: the nearest GloVe neighbours (SAFER's own choice), the candidate source of glove_swap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from typing import Callable, Sequence
+
+import numpy as np
+
+SOURCES = ("mask", "wordnet", "glove")
+AGGREGATES = ("mean", "vote")
+# Letters with inner apostrophes: the words a substitution may replace (never punctuation or numbers).
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+_SPLIT = re.compile(r"(\s+)")
+GLOVE_NEIGHBOURS = 8  # per word: SAFER draws from a word's nearest embedding neighbours
+GLOVE_VOCAB = 20_000
+
+
+def candidate_source(source: str) -> str:
+    """The candidate source a smoothing defence draws from, in the attacks' vocabulary
+    (augment/attacks/registry.py: Recipe.source)."""
+    return {"mask": "mask token", "wordnet": "wordnet synonyms", "glove": "glove neighbours"}[source]
+
+
+def _wordnet_synonyms() -> Callable[[str], list[str]]:
+    from augment.resources.wordnet import antonyms, load_wordnet
+
+    wn = load_wordnet("the smoothing defence (source: wordnet)")
+    cache: dict[str, list[str]] = {}
+
+    def synonyms(word: str) -> list[str]:
+        key = word.lower()
+        if key not in cache:
+            found = {lemma.name().lower() for synset in wn.synsets(key) for lemma in synset.lemmas()}
+            banned = antonyms(key) | {key}
+            cache[key] = sorted(w for w in found if w.isalpha() and w not in banned)
+        return cache[key]
+
+    return synonyms
+
+
+def _glove_neighbours() -> Callable[[str], list[str]]:
+    from augment.resources.glove import load_glove
+
+    words, vectors = load_glove(GLOVE_VOCAB, "the smoothing defence (source: glove)")
+    index = {w: i for i, w in enumerate(words)}
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-8)
+    not_word = np.array([not w.isalpha() for w in words])
+    cache: dict[str, list[str]] = {}
+
+    def neighbours(word: str) -> list[str]:
+        key = word.lower()
+        if key not in cache:
+            if key not in index:
+                cache[key] = []
+            else:
+                sims = unit @ unit[index[key]]
+                sims[not_word] = -np.inf
+                sims[index[key]] = -np.inf
+                top = np.argsort(-sims, kind="stable")[:GLOVE_NEIGHBOURS]
+                cache[key] = sorted(words[j] for j in top)
+        return cache[key]
+
+    return neighbours
+
+
+class Smoothing:
+    """Random substitutions (``perturb``), the deterministic copies of a text (``copies``) and the
+    vote over their class probabilities (``combine``)."""
+
+    def __init__(self, source: str, rate: float, copies: int, aggregate: str, seed: int, mask_token: str | None = None,
+                 substitutes: Callable[[str], list[str]] | None = None):
+        if source not in SOURCES or aggregate not in AGGREGATES:
+            raise ValueError(f"smoothing: source must be one of {SOURCES}, aggregate one of {AGGREGATES}")
+        self.source, self.rate, self.n_copies, self.aggregate, self.seed = source, rate, copies, aggregate, seed
+        self.mask_token = mask_token
+        self._substitutes = substitutes  # word -> candidates; built on first use for wordnet/glove
+
+    @property
+    def candidate_source(self) -> str:
+        return candidate_source(self.source)
+
+    def substitutes(self, word: str) -> list[str]:
+        if self.source == "mask":
+            if not self.mask_token:
+                raise ValueError("smoothing with source `mask` needs the tokenizer's mask token (bind_tokenizer)")
+            return [self.mask_token]
+        if self._substitutes is None:
+            self._substitutes = _wordnet_synonyms() if self.source == "wordnet" else _glove_neighbours()
+        return self._substitutes(word)
+
+    def perturb(self, text: str, rng: random.Random) -> str:
+        """``text`` with each word replaced, with probability ``rate``, by a random substitute (a
+        word with none is kept); spacing and punctuation are kept as they are."""
+        parts = _SPLIT.split(text)
+        for i in range(0, len(parts), 2):  # even positions are tokens, odd ones the spaces between them
+            token = parts[i]
+            if not token or not _WORD.fullmatch(token) or rng.random() >= self.rate:
+                continue
+            options = self.substitutes(token)
+            if options:
+                parts[i] = options[rng.randrange(len(options))] if len(options) > 1 else options[0]
+        return "".join(parts)
+
+    def _rng(self, *key) -> random.Random:
+        digest = hashlib.sha256("\x00".join(map(str, (self.seed, *key))).encode("utf-8")).digest()
+        return random.Random(int.from_bytes(digest[:8], "big"))
+
+    def copies(self, text: str) -> list[str]:
+        """The ``copies`` perturbed copies the defended model classifies ``text`` by: the same for
+        the same text in every run."""
+        return [self.perturb(text, self._rng("copy", k, text)) for k in range(self.n_copies)]
+
+    def training_text(self, text: str, epoch: int, row_id) -> str:
+        """The text as an epoch trains on it: fresh substitutions each epoch, seeded by row and epoch."""
+        return self.perturb(text, self._rng("train", epoch, row_id, text))
+
+    def combine(self, probs: np.ndarray) -> np.ndarray:
+        """One distribution from the copies' (copies x classes) probabilities: their mean, or the
+        share of copies voting for each class (ties go to the class the mean prefers)."""
+        probs = np.asarray(probs, dtype=np.float64)
+        mean = probs.mean(axis=0)
+        if self.aggregate == "mean":
+            return mean.astype(np.float32)
+        votes = np.bincount(probs.argmax(axis=1), minlength=probs.shape[1]).astype(np.float64)
+        # a tie-break worth less than one vote: the class whose mean probability is higher wins
+        return ((votes + mean * 1e-3) / (len(probs) + 1e-3)).astype(np.float32)
+
+    def settings(self) -> dict:
+        return {"source": self.source, "rate": self.rate, "copies": self.n_copies, "aggregate": self.aggregate,
+                "seed": self.seed, "mask_token": self.mask_token}
+
+    @classmethod
+    def from_settings(cls, block: dict, mask_token: str | None = None) -> "Smoothing":
+        return cls(block["source"], float(block["rate"]), int(block["copies"]), block["aggregate"], int(block["seed"]),
+                   block.get("mask_token") or mask_token)
+
+
+def expand(texts: Sequence[str], smoothing: Smoothing) -> list[str]:
+    """Every text's copies, one text after another (``copies`` each)."""
+    return [c for t in texts for c in smoothing.copies(t)]
+
+
+def combine_all(probs: np.ndarray, smoothing: Smoothing) -> list[np.ndarray]:
+    """Per original text, the combined distribution of its ``copies`` consecutive rows of ``probs``."""
+    k = smoothing.n_copies
+    return [smoothing.combine(probs[i:i + k]) for i in range(0, len(probs), k)]

@@ -1,0 +1,187 @@
+"""Randomised-substitution smoothing (robustflow/defences/smoothing.py): deterministic copies, the
+vote, training noise, save/load, every prediction and attack query voting over copies, composed
+defences, and the independence label computed from declared candidate sources."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from robustflow.defences import Defence, combined_settings, declared_sources
+from robustflow.defences.smoothing import Smoothing
+from robustflow.errors import ConfigError
+from robustflow.tasks import task_for
+
+MASK = {"source": "mask", "rate": 0.5, "copies": 6, "aggregate": "mean", "seed": 0}
+
+
+def test_copies_are_seeded_by_the_text_and_keep_punctuation_numbers_and_spacing():
+    s = Smoothing("mask", 0.5, 6, "mean", 0, "[MASK]")
+    text = "the film , rated 101 , is  good"
+    copies = s.copies(text)
+    assert copies == Smoothing("mask", 0.5, 6, "mean", 0, "[MASK]").copies(text)  # a new object: the same copies
+    assert len(copies) == 6 and len(set(copies)) > 1
+    for c in copies:  # only words are replaced, one for one
+        assert c.split(" ")[2::2][:2] == [",", "101"] or "101" in c
+        assert len(c.split(" ")) == len(text.split(" ")) and "  " in c
+    assert Smoothing("mask", 0.5, 6, "mean", 1, "[MASK]").copies(text) != copies  # the defence's seed counts
+    assert all(c == text for c in Smoothing("mask", 1e-9, 3, "mean", 0, "[MASK]").copies(text))
+    everything = Smoothing("mask", 1.0, 1, "mean", 0, "[MASK]").copies("it's a good film .")[0]
+    assert everything == "[MASK] [MASK] [MASK] [MASK] ."
+
+
+def test_synonym_sources_draw_from_their_own_sets():
+    rng = random.Random(0)
+    synonyms = {"good": ["fine", "nice"], "film": ["movie"]}
+    s = Smoothing("wordnet", 1.0, 4, "mean", 0, substitutes=lambda w: synonyms.get(w, []))
+    out = s.perturb("a good film", rng)
+    assert out.split()[0] == "a" and out.split()[1] in ("fine", "nice") and out.split()[2] == "movie"
+
+
+def test_the_mean_and_the_vote_equal_a_hand_computed_case():
+    probs = np.array([[0.9, 0.1], [0.4, 0.6], [0.45, 0.55]])
+    mean = Smoothing("mask", 0.3, 3, "mean", 0, "[MASK]").combine(probs)
+    assert np.allclose(mean, [1.75 / 3, 1.25 / 3])  # the mean prefers class 0 ...
+    vote = Smoothing("mask", 0.3, 3, "vote", 0, "[MASK]").combine(probs)
+    assert vote.argmax() == 1 and np.isclose(vote.sum(), 1)  # ... two of three copies vote 1
+    assert np.allclose(vote, [1 / 3, 2 / 3], atol=1e-3)
+    tie = Smoothing("mask", 0.3, 2, "vote", 0, "[MASK]").combine(np.array([[0.9, 0.1], [0.4, 0.6]]))
+    assert tie.argmax() == 0  # one vote each: the mean (0.65 for class 0) breaks the tie
+
+
+def test_training_rows_get_fresh_seeded_substitutions_every_epoch():
+    task = task_for("classification")
+    defence = Defence("smooth", {"smoothing": MASK}, smoothing=Smoothing.from_settings(MASK, "[MASK]"))
+    rows = [{"id": f"r{i}", "text": "a rather good and quite moving film about love", "label": "pos"} for i in range(3)]
+    e0, e0_again, e1 = (defence.training_rows(task, rows, e) for e in (0, 0, 1))
+    assert e0 == e0_again and e0 != e1
+    assert len({r["text"] for r in e0}) > 1  # rows with the same text still differ: seeded by id too
+    assert all(r["label"] == "pos" and r["id"] == o["id"] for r, o in zip(e1, rows))
+
+
+def test_defences_compose_one_part_each_normaliser_first():
+    defences = {"spelling": {"spelling": {"dictionary": "pyspellchecker"}}, "smooth": {"smoothing": MASK},
+                "also": {"spelling": {"dictionary": "x.txt"}}}
+    assert combined_settings(defences, "spelling+smooth") == {"spelling": defences["spelling"]["spelling"],
+                                                               "smoothing": MASK}
+    with pytest.raises(ConfigError, match="out of order"):
+        combined_settings(defences, "smooth+spelling")
+    with pytest.raises(ConfigError, match="two `spelling` blocks"):
+        combined_settings(defences, "spelling+also")
+    assert declared_sources(combined_settings(defences, "spelling+smooth")) == ["dictionary corrections", "mask token"]
+
+
+def test_smoothing_a_tagger_or_composing_out_of_order_is_a_config_error(validated):
+    from conftest import minimal_config
+
+    cfg = minimal_config("ner")
+    cfg["defences"] = {"smooth": {"smoothing": {}}}
+    cfg["train"] = {"methods": ["none+smooth"]}
+    with pytest.raises(ConfigError, match="smooths a ner model"):
+        validated(cfg)
+    cfg = minimal_config()
+    cfg["defences"] = {"smooth": {"smoothing": {}}, "spelling": {"spelling": {}}}
+    cfg["train"] = {"methods": ["none+smooth+spelling"]}
+    with pytest.raises(ConfigError, match="out of order"):
+        validated(cfg)
+    cfg["train"] = {"methods": ["none", "none+spelling+smooth"]}
+    config = validated(cfg)
+    assert config["defences"]["smooth"] == {"smoothing": {**MASK, "rate": 0.3, "copies": 8}}
+    assert "spelling" not in config["defences"]["smooth"]  # no part is filled in that was not asked for
+
+
+def test_the_independence_label_is_computed_from_the_declared_sources():
+    from report.independence import independence, table
+
+    recipes = {"glove": {"type": "glove_swap"}, "pwws": {"type": "pwws"}, "dwb": {"type": "deepwordbug"}}
+    config = {"defences": {"wn": {"smoothing": {**MASK, "source": "wordnet"}}, "mask": {"smoothing": MASK},
+                           "gl": {"smoothing": {**MASK, "source": "glove"}}},
+              "attack": {"recipes": recipes, "evaluate": {"recipes": ["glove", "pwws", "dwb"]}}}
+    assert independence("clean/none+wn", "pwws", config)["shares"]  # WordNet synonyms against PWWS: flagged
+    assert not independence("clean/none+wn", "glove", config)["shares"]
+    assert independence("clean/none+gl", "glove", config) == {"defence": ["glove neighbours"],
+                                                            "attack": "glove neighbours", "shares": True}
+    assert not any(independence("clean/none+mask", r, config)["shares"] for r in recipes)
+    assert independence("clean/none", "glove", config) is None
+    rows = table(["clean/none", "clean/none+wn"], config)
+    assert [(r["recipe"], r["shares"]) for r in rows] == [("glove", False), ("pwws", True), ("dwb", False)]
+
+
+def test_a_gain_under_an_attack_sharing_the_defences_source_is_not_credited():
+    """Two variants with the same real gain under pwws: the one smoothing with WordNet synonyms is
+    listed apart, the masking one is credited."""
+    from report.summary import evidence
+
+    def run(method, correct):
+        n = len(correct)
+        rows = {"clean": {"measure": "accuracy", "ids": list(range(n)), "rows": [1] * n},
+                "ece": {"measure": "ece", "ids": list(range(n)), "rows": [[1.0, 0.9, 1.0]] * n},
+                "ece_scaled": {"measure": "ece", "ids": list(range(n)), "rows": [[1.0, 0.9, 1.0]] * n},
+                "suites": {}, "transfer": {},
+                "attacks": {"pwws": {"metric_under_attack": {"measure": "accuracy", "ids": list(range(n)),
+                                                             "rows": correct},
+                                     "clean_metric": {"measure": "accuracy", "ids": list(range(n)), "rows": [1] * n},
+                                     "success_rate": {"measure": "accuracy", "ids": list(range(n)),
+                                                      "rows": [1 - c for c in correct]}}}}
+        return {"trainset": "clean", "method": method, "seed": 1, "evaluation": {"rows": rows}}
+
+    n = 200
+    weak, strong = [1] * 40 + [0] * 160, [1] * 160 + [0] * 40
+    config = {"defences": {"wn": {"smoothing": {**MASK, "source": "wordnet"}}, "mask": {"smoothing": MASK}},
+              "attack": {"recipes": {"pwws": {"type": "pwws"}}, "evaluate": {"recipes": ["pwws"]}}}
+    settings = {"bootstrap": 200, "confidence": 0.95, "alpha": 0.05}
+    found = evidence([run("none", weak), run("none+wn", strong), run("none+mask", strong)], settings, 0, "d",
+                     config=config)
+    assert any("clean/none+mask" in f and "under pwws" in f for f in found["findings"])
+    assert not any("clean/none+wn" in f for f in found["findings"])
+    assert any("clean/none+wn" in f and "under pwws" in f for f in found["not_credited"])
+
+
+def test_a_smoothed_model_votes_over_its_copies_in_prediction_and_attacks_and_survives_save_load(tmp_path):
+    """A tiny model trained behind spelling+smoothing: its folder holds both parts; after load the
+    prediction is the mean of the copies' probabilities (computed by hand with the bare model), the
+    same from predict and from the attack wrapper, which sends every query's copies to the model."""
+    from augment.attacks.model_wrapper import FastClassifierWrapper
+    from conftest import train_config
+    from robust_train.predict import predict
+    from robust_train.trainer import train
+    from robustflow.defences.spelling import SpellingCorrector
+    from robustflow.trained import load_trained
+    from tiny_models import build_tiny_bert
+
+    texts = ["the film is good", "a dull plot", "terrible acting", "a good film", "the plot is dull", "good acting"]
+    rows = [{"id": f"r{i}", "text": t, "text_pair": None, "label": "neg" if any(w in t for w in ("dull", "terrible"))
+             else "pos"} for i, t in enumerate(texts * 4)]
+    base = build_tiny_bert(tmp_path / "base", texts, head="cls", num_labels=2, whole_words=True)
+    task = task_for("classification")
+    frequencies = {w: 100 for t in texts for w in t.split()}
+    settings = {"spelling": {"dictionary": "x", "training_words": False, "keep_capitalized": False},
+                "smoothing": {**MASK, "mask_token": None}}
+    defence = Defence("spelling+smooth", settings, SpellingCorrector(frequencies, keep_capitalized=False),
+                      Smoothing.from_settings(MASK))
+    train(task, rows, rows[:6], ["neg", "pos"], str(base), train_config(epochs=1, batch_size=8, lr=1e-3),
+          tmp_path / "model", tmp_path / "ckpt", defence=defence)
+    trained = load_trained(task, tmp_path / "model")
+    loaded = trained.defence
+    assert loaded.randomised and loaded.smoothing.mask_token == "[MASK]" and loaded.n_copies == 6
+    query = "teh film is godo and the plot is dull"
+    copies = loaded.copies(query)
+    assert copies == defence.copies(query) and all("teh" not in c for c in copies)  # normalised, then smoothed
+
+    args = (trained.model, trained.tokenizer)
+    bare = FastClassifierWrapper(*args, 32, batch_size=4)
+    by_hand = bare(copies).mean(axis=0)
+    _, smoothed = predict(*args, [{"id": "q", "text": query, "label": "pos"}], task, trained.label2id,
+                          trained.id2label, 32, 4, defence=loaded)
+    assert np.allclose(smoothed[0], by_hand, atol=1e-5)
+    wrapper = FastClassifierWrapper(*args, 32, batch_size=4, defence=loaded)
+    calls = []
+    model_forward = wrapper._model_forward
+    wrapper._model_forward = lambda texts: calls.append(list(texts)) or model_forward(texts)
+    out = wrapper([query, "a good film"])
+    assert calls == [copies + loaded.copies("a good film")]  # every query reaches the model as its copies
+    assert np.allclose(out[0], by_hand, atol=1e-5)
+    again = load_trained(task, tmp_path / "model").defence
+    assert np.array_equal(FastClassifierWrapper(*args, 32, batch_size=4, defence=again)([query]), out[:1])
