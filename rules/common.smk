@@ -60,9 +60,10 @@ EXISTING = config["existing_models"]  # name -> entry: evaluated, never trained
 SWEEP = sweep_points(config["sweep"], config["seed"])
 # The search's promoted trial trains as the method `search` (robustflow/search, rules/search.smk).
 SEARCH_BLOCK = config["search"]
-# Input defences (robustflow/defences): a method `<method>+<defence>` trains with one in front.
+# Input defences (robustflow/defences): a method `<method>+<defence>` trains with one in front;
+# defences compose (`none+spelling+smooth`).
 DEFENCES = config["defences"]
-METHOD_RE = "(?:{})(?:\\+(?:{}))?".format(
+METHOD_RE = "(?:{})(?:\\+(?:{}))*".format(
     "|".join(
         [
             "none",
