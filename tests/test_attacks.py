@@ -318,6 +318,20 @@ def test_polarity_changes_are_recognised_through_both_lexicons_and_base_forms():
         assert not changes_polarity(old, new), (old, new)
 
 
+def test_swaps_between_negators_boosters_dampeners_and_contrast_words_change_polarity():
+    """The swaps last round's valid attacks still won with (far -> less, extremely -> otherwise):
+    unscored words that change how their neighbours read."""
+    from augment.resources.polarity import changes_polarity, shifter
+
+    assert [shifter(w) for w in ("not", "isnt", "extremely", "far", "less", "barely", "otherwise", "film")] == [
+        "negator", "negator", "booster", "booster", "dampener", "dampener", "contrast", None]
+    for old, new in [("far", "less"), ("extremely", "otherwise"), ("more", "less"), ("not", "also"),
+                     ("never", "often"), ("very", "hardly"), ("but", "and")]:
+        assert changes_polarity(old, new), (old, new)
+    for old, new in [("extremely", "very"), ("barely", "slightly"), ("tale", "story"), ("not", "never")]:
+        assert not changes_polarity(old, new), (old, new)
+
+
 def test_swap_check_rejects_polarity_changes_only_when_asked():
     from augment.attacks.constraints import SwapCheck
 

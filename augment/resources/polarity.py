@@ -10,6 +10,12 @@ swaps against the default's baseline): 33 of 43 successful attacks had such a sw
 (docs/results.md). A word is looked up as written, then through its WordNet base forms
 ("troubling" -> "trouble"); AFINN's integer score wins where both lexicons have the word, and
 VADER scores under 0.5 in size (raters split) count as neutral.
+
+Words no lexicon scores still steer a sentence's sentiment: negators ("not", "never", "without"),
+boosters ("extremely", "far") and dampeners ("less", "barely"), VADER's own NEGATE and BOOSTER_DICT
+lists, with a few comparatives VADER lacks and contrast words ("otherwise", "but"). Last round's
+valid swaps that still changed a review's meaning were of this kind ("far" -> "less", "extremely"
+-> "otherwise"), so a swap between two of these classes (or into or out of one) changes polarity too.
 """
 
 from __future__ import annotations
@@ -67,6 +73,35 @@ def polarity(word: str) -> int:
     return 0
 
 
+# Beside VADER's lists: comparatives it lacks, and words that turn what follows against what came before.
+EXTRA_BOOSTERS = frozenset({"far", "much", "even", "way", "lot"})
+EXTRA_DAMPENERS = frozenset({"fewer", "least", "lesser"})
+EXTRA_NEGATORS = frozenset({"no", "nobody", "nor", "neither"})
+CONTRAST = frozenset({"otherwise", "but", "although", "though", "however", "yet", "except", "instead"})
+
+
+@functools.lru_cache(maxsize=1)
+def _shifters() -> dict[str, str]:
+    try:
+        from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE
+    except ImportError:
+        raise ResourceError("the same_polarity check needs VADER's negator and booster lists. Fix: `pip install "
+                            "vaderSentiment==3.3.2` (setup.sh installs it), or set the recipe's `same_polarity: false`.") from None
+    classes = {w: "booster" if v > 0 else "dampener" for w, v in BOOSTER_DICT.items() if " " not in w}
+    classes.update({w: "booster" for w in EXTRA_BOOSTERS})
+    classes.update({w: "dampener" for w in EXTRA_DAMPENERS})
+    classes.update({w.replace("'", ""): "negator" for w in NEGATE} | {w: "negator" for w in NEGATE})
+    classes.update({w: "negator" for w in EXTRA_NEGATORS})
+    classes.update({w: "contrast" for w in CONTRAST})
+    return classes
+
+
+def shifter(word: str) -> str | None:
+    """negator, booster, dampener, contrast, or None for a word that shifts no sentiment."""
+    return _shifters().get(word.lower())
+
+
 def changes_polarity(old: str, new: str) -> bool:
-    """Whether swapping ``old`` for ``new`` changes the sentiment polarity (positive, negative, neutral)."""
-    return polarity(old) != polarity(new)
+    """Whether swapping ``old`` for ``new`` changes the sentiment polarity (positive, negative,
+    neutral) or how the words around it are read (negators, boosters, dampeners, contrast words)."""
+    return polarity(old) != polarity(new) or shifter(old) != shifter(new)
