@@ -46,7 +46,7 @@ def merge(base: dict, overrides: dict) -> dict:
 
 def train_params(cfg: dict, method: str, trainset: str) -> dict:
     """What rules/common.smk's train_params gives a job of this method (`<method>[+<defence>]`) and training set."""
-    from robustflow.defences import combined_settings
+    from robustflow.defence_settings import combined_settings
     from robustflow.variants import split_method
 
     method, defence = split_method(method)

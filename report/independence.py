@@ -7,7 +7,7 @@ shares is shown but not credited in "What the evidence says"."""
 from __future__ import annotations
 
 from augment.attacks.registry import RECIPES
-from robustflow.defences import combined_settings, declared_sources
+from robustflow.defence_settings import combined_settings, declared_sources
 from robustflow.variants import split_method
 
 

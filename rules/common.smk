@@ -12,7 +12,7 @@ sys.path.insert(0, str(REPO))  # this checkout's packages, whatever else is inst
 from robustflow.codedeps import code_digest
 from robustflow.config import validate_config
 from robustflow.config.environment import environment_problems
-from robustflow.defences import combined_settings
+from robustflow.defence_settings import combined_settings
 from robustflow.devices import local_gpus
 from robustflow.errors import ConfigError
 from robustflow.existing_models import model_spec

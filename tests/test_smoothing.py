@@ -9,7 +9,8 @@ import random
 import numpy as np
 import pytest
 
-from robustflow.defences import Defence, combined_settings, declared_sources
+from robustflow.defence_settings import combined_settings, declared_sources
+from robustflow.defences import Defence
 from robustflow.defences.smoothing import Smoothing
 from robustflow.errors import ConfigError
 from robustflow.tasks import task_for

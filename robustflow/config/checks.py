@@ -180,7 +180,7 @@ def search_problems(config: dict) -> list[str]:
 def defence_problems(config: dict) -> list[str]:
     """Every `<method>+<defence>` in train.methods names configured defences that compose (one
     block per part, normaliser first); smoothing is for classification."""
-    from robustflow.defences import combined_settings
+    from robustflow.defence_settings import combined_settings
     from robustflow.errors import ConfigError
     from robustflow.variants import split_method
 

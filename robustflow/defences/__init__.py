@@ -24,54 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from robustflow.defence_settings import combined_settings, declared_sources  # noqa: F401 (re-exported)
 from robustflow.defences.smoothing import Smoothing
 from robustflow.defences.spelling import WHOLE_WORD, SpellingCorrector
 from robustflow.errors import ConfigError, ResourceError
 
 FOLDER = "defence"
 VERSION = 1
-PARTS = ("spelling", "smoothing")  # the order a defence applies its parts in
-JOIN = "+"
-
-
-def combined_settings(defences: dict, name: str) -> dict:
-    """The settings of a (possibly composed) defence name: `spelling+smooth` merges the blocks of
-    `defences.spelling` and `defences.smooth`; each part may come from one block only, and the
-    names must follow the order the parts apply in (normalising before smoothing)."""
-    merged, order = {}, []
-    for part_name in name.split(JOIN):
-        if part_name not in defences:
-            raise ConfigError(f"`train.methods`: the defence {part_name!r} (in {name!r}) is not in `defences` "
-                              f"(configured: {', '.join(sorted(defences)) or 'none'}). Fix: add `defences.{part_name}` "
-                              "or correct the name")
-        for part, block in defences[part_name].items():
-            if part in merged:
-                raise ConfigError(f"`train.methods`: {name!r} has two `{part}` blocks (in {part_name!r} and an "
-                                  "earlier name). Fix: compose defences with different parts")
-            merged[part] = block
-            order.append(PARTS.index(part))
-    if order != sorted(order):
-        raise ConfigError(f"`train.methods`: {name!r} names its parts out of order. Fix: name the spelling "
-                          "defence before the smoothing one (e.g. spelling+smooth): text is normalised first, then "
-                          "smoothed")
-    return merged
-
-
-def declared_sources(settings: dict) -> list[str]:
-    """Where a defence's substitutions come from, in the vocabulary of the attacks' candidate sources
-    (augment/attacks/registry.py): the report credits a defence only under attacks that draw from
-    none of them. The spelling corrector replaces a word by a dictionary word one edit away: it
-    draws on no attack's candidate set."""
-    from robustflow.defences.smoothing import candidate_source
-
-    sources = []
-    if settings.get("spelling"):
-        sources.append("dictionary corrections")
-    if settings.get("smoothing"):
-        sources.append(candidate_source(settings["smoothing"]["source"]))
-    return sources
-
-
 @dataclass
 class Defence:
     name: str

@@ -38,7 +38,9 @@ GLOVE_VOCAB = 20_000
 def candidate_source(source: str) -> str:
     """The candidate source a smoothing defence draws from, in the attacks' vocabulary
     (augment/attacks/registry.py: Recipe.source)."""
-    return {"mask": "mask token", "wordnet": "wordnet synonyms", "glove": "glove neighbours"}[source]
+    from robustflow.defence_settings import SMOOTHING_SOURCES
+
+    return SMOOTHING_SOURCES[source]
 
 
 def _wordnet_synonyms() -> Callable[[str], list[str]]:
