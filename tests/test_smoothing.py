@@ -140,31 +140,42 @@ def test_a_gain_under_an_attack_sharing_the_defences_source_is_not_credited():
     assert any("clean/none+wn" in f and "under pwws" in f for f in found["not_credited"])
 
 
-def test_a_smoothed_model_votes_over_its_copies_in_prediction_and_attacks_and_survives_save_load(tmp_path):
-    """A tiny model trained behind spelling+smoothing: its folder holds both parts; after load the
-    prediction is the mean of the copies' probabilities (computed by hand with the bare model), the
-    same from predict and from the attack wrapper, which sends every query's copies to the model."""
-    from augment.attacks.model_wrapper import FastClassifierWrapper
+TEXTS = ["the film is good", "a dull plot", "terrible acting", "a good film", "the plot is dull", "good acting"]
+
+
+@pytest.fixture(scope="module")
+def smoothed(tmp_path_factory):
+    """A tiny classifier trained behind spelling+smoothing (masking), and the defence it trained with."""
     from conftest import train_config
-    from robust_train.predict import predict
     from robust_train.trainer import train
     from robustflow.defences.spelling import SpellingCorrector
-    from robustflow.trained import load_trained
     from tiny_models import build_tiny_bert
 
-    texts = ["the film is good", "a dull plot", "terrible acting", "a good film", "the plot is dull", "good acting"]
+    tmp_path = tmp_path_factory.mktemp("smoothed")
     rows = [{"id": f"r{i}", "text": t, "text_pair": None, "label": "neg" if any(w in t for w in ("dull", "terrible"))
-             else "pos"} for i, t in enumerate(texts * 4)]
-    base = build_tiny_bert(tmp_path / "base", texts, head="cls", num_labels=2, whole_words=True)
-    task = task_for("classification")
-    frequencies = {w: 100 for t in texts for w in t.split()}
+             else "pos"} for i, t in enumerate(TEXTS * 4)]
+    base = build_tiny_bert(tmp_path / "base", TEXTS, head="cls", num_labels=2, whole_words=True)
+    frequencies = {w: 100 for t in TEXTS for w in t.split()}
     settings = {"spelling": {"dictionary": "x", "training_words": False, "keep_capitalized": False},
                 "smoothing": {**MASK, "mask_token": None}}
     defence = Defence("spelling+smooth", settings, SpellingCorrector(frequencies, keep_capitalized=False),
                       Smoothing.from_settings(MASK))
-    train(task, rows, rows[:6], ["neg", "pos"], str(base), train_config(epochs=1, batch_size=8, lr=1e-3),
-          tmp_path / "model", tmp_path / "ckpt", defence=defence)
-    trained = load_trained(task, tmp_path / "model")
+    train(task_for("classification"), rows, rows[:6], ["neg", "pos"], str(base),
+          train_config(epochs=1, batch_size=8, lr=1e-3), tmp_path / "model", tmp_path / "ckpt", defence=defence)
+    return tmp_path / "model", defence, rows
+
+
+def test_a_smoothed_model_votes_over_its_copies_in_prediction_and_attacks_and_survives_save_load(smoothed):
+    """A tiny model trained behind spelling+smoothing: its folder holds both parts; after load the
+    prediction is the mean of the copies' probabilities (computed by hand with the bare model), the
+    same from predict and from the attack wrapper, which sends every query's copies to the model."""
+    from augment.attacks.model_wrapper import FastClassifierWrapper
+    from robust_train.predict import predict
+    from robustflow.trained import load_trained
+
+    folder, defence, _ = smoothed
+    task = task_for("classification")
+    trained = load_trained(task, folder)
     loaded = trained.defence
     assert loaded.randomised and loaded.smoothing.mask_token == "[MASK]" and loaded.n_copies == 6
     query = "teh film is godo and the plot is dull"
@@ -174,9 +185,9 @@ def test_a_smoothed_model_votes_over_its_copies_in_prediction_and_attacks_and_su
     args = (trained.model, trained.tokenizer)
     bare = FastClassifierWrapper(*args, 32, batch_size=4)
     by_hand = bare(copies).mean(axis=0)
-    _, smoothed = predict(*args, [{"id": "q", "text": query, "label": "pos"}], task, trained.label2id,
-                          trained.id2label, 32, 4, defence=loaded)
-    assert np.allclose(smoothed[0], by_hand, atol=1e-5)
+    _, smoothed_probs = predict(*args, [{"id": "q", "text": query, "label": "pos"}], task, trained.label2id,
+                                trained.id2label, 32, 4, defence=loaded)
+    assert np.allclose(smoothed_probs[0], by_hand, atol=1e-5)
     wrapper = FastClassifierWrapper(*args, 32, batch_size=4, defence=loaded)
     calls = []
     model_forward = wrapper._model_forward
@@ -184,5 +195,34 @@ def test_a_smoothed_model_votes_over_its_copies_in_prediction_and_attacks_and_su
     out = wrapper([query, "a good film"])
     assert calls == [copies + loaded.copies("a good film")]  # every query reaches the model as its copies
     assert np.allclose(out[0], by_hand, atol=1e-5)
-    again = load_trained(task, tmp_path / "model").defence
+    again = load_trained(task, folder).defence
     assert np.array_equal(FastClassifierWrapper(*args, 32, batch_size=4, defence=again)([query]), out[:1])
+
+
+def test_an_adaptive_attack_searches_the_expectation_and_the_deployed_model_judges(smoothed):
+    """eot_copies: the search queries 24 copies of its own per text; every success fools the deployed
+    (6-copy) defended model, every other attempted row is one it classifies correctly."""
+    from augment.attacks.model_wrapper import FastClassifierWrapper
+    from augment.attacks.registry import RecipeSettings
+    from augment.attacks.runners import attack_classifier
+    from robustflow.trained import load_trained
+
+    folder, _, rows = smoothed
+    trained = load_trained(task_for("classification"), folder)
+    recipe = RecipeSettings.from_config({"type": "deepwordbug", "query_budget": None, "max_perturbed_ratio": None,
+                                         "sentence_encoder": "minilm", "eot_copies": 24})
+    deployed = FastClassifierWrapper(trained.model, trained.tokenizer, trained.max_length, 8, defence=trained.defence)
+    timings: dict = {}
+    records = attack_classifier(rows[:6], "dwb_eot", recipe, trained, 0, 8, "cpu", timings=timings)
+    attempted = [r for r in records if r["status"] != "skipped"]
+    assert attempted and timings["forward_texts"] > 0
+    for r in records:
+        truth = trained.labels[int(deployed([r["text"]])[0].argmax())]
+        assert (r["status"] == "skipped") == (truth != r["label"])
+        after = trained.labels[int(deployed([r["perturbed_text"]])[0].argmax())]
+        if r["status"] == "success":
+            assert after != r["label"] and r["perturbed_prediction"] == after
+        elif r["status"] == "failed":
+            assert after == r["label"] and r["perturbed_text"] == r["text"]
+    search = trained.defence.with_copies(24)
+    assert search.n_copies == 24 and search.copies("a good film")[:6] != trained.defence.copies("a good film")

@@ -20,6 +20,11 @@ CLASSIFICATION = frozenset({"classification"})
 # same_polarity (AFINN) is for sentiment tasks only: off unless a config turns it on.
 VALID_SWAPS = {"block_antonyms": True, "same_pos": True, "min_similarity": 0.9, "similarity_window": 15,
                "same_polarity": False}
+# An adaptive attack on a smoothed model (robustflow/defences/smoothing.py): the search scores each
+# candidate by the mean over this many perturbed copies of its own (a better estimate of the
+# defence's expectation), and the outcome is judged by the deployed defended model. None: the search
+# queries the deployed model itself, as for any model.
+ADAPTIVE = {"eot_copies": None}
 
 
 @dataclass(frozen=True)
@@ -35,16 +40,16 @@ class Recipe:
 
 
 RECIPES: dict[str, Recipe] = {
-    "deepwordbug": Recipe(BOTH, {"max_edit_distance": 30},
+    "deepwordbug": Recipe(BOTH, {"max_edit_distance": 30, **ADAPTIVE},
                           "character swaps, substitutions, deletions and insertions (Gao et al. 2018)",
                           "random character edits"),
-    "pruthi": Recipe(CLASSIFICATION, {"max_words": 1}, "keyboard typos in a few words (Pruthi et al. 2019)",
+    "pruthi": Recipe(CLASSIFICATION, {"max_words": 1, **ADAPTIVE}, "keyboard typos in a few words (Pruthi et al. 2019)",
                      "keyboard typos"),
-    "pwws": Recipe(BOTH, {**VALID_SWAPS, "min_similarity": None},
+    "pwws": Recipe(BOTH, {**VALID_SWAPS, "min_similarity": None, **ADAPTIVE},
                    "WordNet synonyms, greedy by weighted saliency (Ren et al. 2019)", "wordnet synonyms"),
-    "glove_swap": Recipe(BOTH, {"max_candidates": 50, "min_cos_sim": 0.5, **VALID_SWAPS},
+    "glove_swap": Recipe(BOTH, {"max_candidates": 50, "min_cos_sim": 0.5, **VALID_SWAPS, **ADAPTIVE},
                          "nearest GloVe neighbours, greedy by deletion importance (TextFooler-style)", "glove neighbours"),
-    "mlm_swap": Recipe(CLASSIFICATION, {"max_candidates": 50, "mlm": None, **VALID_SWAPS},
+    "mlm_swap": Recipe(CLASSIFICATION, {"max_candidates": 50, "mlm": None, **VALID_SWAPS, **ADAPTIVE},
                        "masked-LM replacements, greedy by deletion importance (BAE-R-style)", "masked-LM predictions",
                        required={"mlm": "mlm_swap needs a masked LM: a local folder (e.g. bert-base-uncased saved "
                                         "with save_pretrained) or a hub id when online"}),
@@ -72,6 +77,7 @@ class RecipeSettings:
     same_polarity: bool | None = None
     min_similarity: float | None = None
     similarity_window: int | None = None
+    eot_copies: int | None = None
 
     @classmethod
     def from_config(cls, settings: dict) -> "RecipeSettings":

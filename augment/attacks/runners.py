@@ -31,6 +31,12 @@ def attack_classifier(rows: list[dict], name: str, recipe: RecipeSettings, train
     labels = trained.labels
     wrapper = FastClassifierWrapper(trained.model, trained.tokenizer, trained.max_length, batch_size=batch_size,
                                     device=device, defence=trained.defence)
+    deployed = None
+    if recipe.eot_copies and trained.defence is not None and trained.defence.randomised:
+        # adaptive: the search sees the expectation over copies of its own; the deployed model judges
+        deployed, wrapper = wrapper, FastClassifierWrapper(trained.model, trained.tokenizer, trained.max_length,
+                                                           batch_size=batch_size, device=device,
+                                                           defence=trained.defence.with_copies(recipe.eot_copies))
     attack = build_attack(recipe, wrapper, model_batch_size=4 * batch_size)
     label_ids = {label: i for i, label in enumerate(labels)}
     records, started = [], time.perf_counter()
@@ -40,7 +46,8 @@ def attack_classifier(rows: list[dict], name: str, recipe: RecipeSettings, train
                 raise ValueError(f"row {row['id']}: label {row['label']!r} is not one the model knows ({labels})")
             seed_globals(row_seed(seed, "attack", name, row["id"]))
             result = attack.attack(attack_input(row), label_ids[row["label"]])
-            records.append(outcome_record(row, name, result, labels))
+            record = outcome_record(row, name, result, labels)
+            records.append(judged(record, row, deployed, labels) if deployed is not None else record)
             if n % 10 == 0 or n == len(rows):
                 done = [r for r in records if r["status"] != "skipped"]
                 log.info("%s: %d/%d attacked, %d successful of %d attempted, %.2f examples/s, %d model forwards",
@@ -50,6 +57,25 @@ def attack_classifier(rows: list[dict], name: str, recipe: RecipeSettings, train
         timings["attack_seconds"] = time.perf_counter() - started
         timings["forward_texts"] = wrapper.forward_texts
     return records
+
+
+def judged(record: dict, row: dict, deployed: FastClassifierWrapper, labels: list[str]) -> dict:
+    """An adaptive attack's record as the deployed model sees it: skipped where it misclassifies the
+    original, a success only where it misclassifies the perturbed text (else failed, unperturbed)."""
+    def predicted(text) -> str:
+        return labels[int(deployed([text])[0].argmax())]
+
+    original = predicted(attack_input(row))
+    if original != row["label"]:
+        return {**record, "status": "skipped", "original_prediction": original, "perturbed_prediction": original,
+                "perturbed_text": row["text"], "changed_words": [], "perturbed_ratio": 0.0}
+    if record["status"] == "success":
+        perturbed_row = {**row, "text": record["perturbed_text"]}
+        after = predicted(attack_input(perturbed_row))
+        if after != row["label"]:
+            return {**record, "original_prediction": original, "perturbed_prediction": after}
+    return {**record, "status": "failed", "original_prediction": original, "perturbed_prediction": original,
+            "perturbed_text": row["text"], "changed_words": [], "perturbed_ratio": 0.0}
 
 
 def attack_tagger(rows: list[dict], name: str, recipe: RecipeSettings, trained: TrainedModel, seed: int,

@@ -87,6 +87,9 @@ def attack_problems(config: dict) -> list[str]:
         for option in option_names():
             if option in recipe and option not in known.options:
                 problems.append(f"{where}.{option}`: only for {', '.join(types_with(option))} (this one is {recipe['type']})")
+        if recipe.get("eot_copies") and task != "classification":
+            problems.append(f"{where}.eot_copies`: adaptive attacks on a smoothed model are for classification (smoothing "
+                            "is). Fix: remove it")
     for part in ("generate", "evaluate"):
         names = attack[part]["recipes"]
         for name in names or []:

@@ -81,6 +81,15 @@ class Defence:
         return [task.map_texts(row, lambda t, row=row: self.smoothing.training_text(t, epoch, row["id"]))
                 for row in normalised]
 
+    def with_copies(self, copies: int) -> "Defence":
+        """The same defence voting over ``copies`` copies drawn with other seeds: an adaptive attacker's
+        estimate of the defence's expectation (it knows the defence, not the deployed copies)."""
+        import dataclasses
+
+        s = self.smoothing
+        smoothing = Smoothing(s.source, s.rate, copies, "mean", s.seed + 1_000_003, s.mask_token, s._substitutes)
+        return dataclasses.replace(self, smoothing=smoothing)
+
     def bind_tokenizer(self, tokenizer) -> None:
         """Smoothing by masking uses the model's own mask token."""
         if self.smoothing and self.smoothing.source == "mask" and not self.smoothing.mask_token:
