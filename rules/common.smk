@@ -271,7 +271,10 @@ def train_params(wildcards):
     if method != wildcards.method:
         params["method"] = method
     if defence:
-        params["defence"] = {"name": defence, "settings": combined_settings(DEFENCES, defence)}
+        params["defence"] = {
+            "name": defence,
+            "settings": combined_settings(DEFENCES, defence),
+        }
     if wildcards.trainset == "online":
         online = TRAIN["online"]
         params["online"] = {
