@@ -1,12 +1,12 @@
 """Whether a defended variant shares an attack's candidate source (TextDefender, Li et al. 2021: a
 defence that knows the attacker's synonym set proves little). Computed from what each side
-declares: the defence's sources (robustflow/defences: declared_sources) and the recipe's
-(augment/attacks/registry.py: Recipe.source). A gain under an attack whose source the defence
+declares: the defence's sources and the recipe type's, both in robustflow/candidate_sources.py
+(the report imports neither stage). A gain under an attack whose source the defence
 shares is shown but not credited in "What the evidence says"."""
 
 from __future__ import annotations
 
-from augment.attacks.registry import RECIPES
+from robustflow.candidate_sources import ATTACK_SOURCES
 from robustflow.defence_settings import combined_settings, declared_sources
 from robustflow.variants import split_method
 
@@ -27,7 +27,7 @@ def independence(variant: str, recipe: str, config: dict) -> dict | None:
     recipe_block = (config.get("attack") or {}).get("recipes", {}).get(recipe)
     if settings is None or recipe_block is None:
         return None
-    defence, attack = declared_sources(settings), RECIPES[recipe_block["type"]].source
+    defence, attack = declared_sources(settings), ATTACK_SOURCES[recipe_block["type"]]
     return {"defence": defence, "attack": attack, "shares": attack in defence}
 
 

@@ -7,7 +7,7 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
-from report import statistics
+from report import adaptive, statistics
 from report.aggregate import aggregate, variant_key
 from report.choose import trade_off
 from report.independence import independence, recipe_of_figure
@@ -82,24 +82,37 @@ def evidence(runs: list[dict], settings: dict, seed: int, dataset: str, baseline
     for run in sorted(runs, key=seed_order):
         variants.setdefault(variant_key(run), []).append(run)
     compared = statistics.comparisons(variants, baseline, settings, seed, dataset)
-    recipes = (config or {}).get("attack", {}).get("recipes") or {}
+    attack = (config or {}).get("attack", {})
+    worst = adaptive.pairs(attack.get("recipes") or {}, list((attack.get("evaluate") or {}).get("recipes") or []))
+    halves = adaptive.halves(worst)
+    # a worst case has its plain half's candidate source
+    recipes = {**(attack.get("recipes") or {}), **{name: attack["recipes"][plain] for name, (plain, _) in worst.items()}}
+    evaluated = [*((attack.get("evaluate") or {}).get("recipes") or []), *worst]
+    labelled = ({**config, "attack": {**attack, "recipes": recipes, "evaluate": {**attack["evaluate"], "recipes": evaluated}}}
+                if config else config)
     for c in compared:
         recipe = recipe_of_figure(c["figure"], recipes)
-        label = independence(c["variant"], recipe, config) if recipe else None
+        label = independence(c["variant"], recipe, labelled) if recipe else None
         c["shares_source"] = bool(label and label["shares"])
-    credited = [c for c in compared if not c["shares_source"]]
+        # a plain or adaptive attack that has a worst case is shown, but only the worst case is evidence
+        c["superseded_by"] = halves.get(recipe) if recipe else None
+    credited = [c for c in compared if not c["shares_source"] and not c["superseded_by"]]
     return {"baseline": baseline if baseline in variants else None, "settings": settings,
             "intervals": statistics.variant_statistics(variants, settings, seed, dataset),
             "comparisons": compared, "findings": statistics.findings(credited, settings, baseline),
-            "not_credited": statistics.findings([c for c in compared if c["shares_source"]], settings, baseline),
+            "not_credited": statistics.findings([c for c in compared if c["shares_source"] and not c["superseded_by"]],
+                                                settings, baseline),
+            "worst_cases": {name: list(pair) for name, pair in worst.items()},
             "not_established": statistics.not_established(credited, settings, baseline),
-            "independence": independence_table(list(variants), config) if config else []}
+            "independence": independence_table(list(variants), labelled) if config else []}
 
 
 def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_per_recipe: int = 5) -> dict:
     runs = []
+    attack = config["attack"]
+    worst = adaptive.pairs(attack["recipes"], list(attack["evaluate"]["recipes"] or []))
     for run in spec["runs"]:
-        evaluation = _load(run["evaluation"])
+        evaluation = adaptive.with_worst_cases(_load(run["evaluation"]), worst)
         metrics = _load(run["metrics"]) or {}  # an existing model was not trained here
         runs.append({"trainset": run["trainset"], "method": run["method"], "seed": run["seed"],
                      **({"model": run["model"]} if run.get("model") else {}),

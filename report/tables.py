@@ -138,6 +138,12 @@ def findings_html(evidence: dict) -> str:
         out += (f"<p>No variant differs from the baseline on any figure: no difference's {level} interval "
                f"excludes zero with a Holm-adjusted p-value below {evidence['settings']['alpha']} "
                f"({len(compared)} comparisons).</p>")
+    if evidence.get("worst_cases"):
+        items = "".join(f"<li><b>{esc(name)}</b>: a row counts as robust only if both {esc(plain)} (querying the "
+                        f"deployed model) and {esc(adaptive)} (scoring candidates by the defence's expectation) failed "
+                        "on it</li>" for name, (plain, adaptive) in evidence["worst_cases"].items())
+        out += ("<p>Randomised defences are judged by the worse of a plain and an adaptive attack, row by row; the "
+                f"findings above use only that worst case, never one of its halves:</p><ul>{items}</ul>")
     if evidence.get("not_credited"):
         items = "".join(f"<li>{esc(line)}</li>" for line in evidence["not_credited"])
         out += ("<p>Not credited: real differences under an attack whose candidate source the variant's defence "

@@ -5,10 +5,9 @@ run it (robustflow/codedeps.py), not the report."""
 
 from __future__ import annotations
 
+from robustflow.candidate_sources import SMOOTHING_SOURCES, SPELLING_SOURCE
 from robustflow.errors import ConfigError
 
-# A smoothing source, as the attacks name their candidate sources (augment/attacks/registry.py).
-SMOOTHING_SOURCES = {"mask": "mask token", "wordnet": "wordnet synonyms", "glove": "glove neighbours"}
 PARTS = ("spelling", "smoothing")  # the order a defence applies its parts in
 JOIN = "+"
 
@@ -38,12 +37,12 @@ def combined_settings(defences: dict, name: str) -> dict:
 
 def declared_sources(settings: dict) -> list[str]:
     """Where a defence's substitutions come from, in the vocabulary of the attacks' candidate sources
-    (augment/attacks/registry.py): the report credits a defence only under attacks that draw from
+    (robustflow/candidate_sources.py): the report credits a defence only under attacks that draw from
     none of them. The spelling corrector replaces a word by a dictionary word one edit away: it
     draws on no attack's candidate set."""
     sources = []
     if settings.get("spelling"):
-        sources.append("dictionary corrections")
+        sources.append(SPELLING_SOURCE)
     if settings.get("smoothing"):
         sources.append(SMOOTHING_SOURCES[settings["smoothing"]["source"]])
     return sources

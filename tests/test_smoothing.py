@@ -110,6 +110,17 @@ def test_the_independence_label_is_computed_from_the_declared_sources():
     assert [(r["recipe"], r["shares"]) for r in rows] == [("glove", False), ("pwws", True), ("dwb", False)]
 
 
+def test_every_attack_recipe_type_declares_its_candidate_source():
+    """The report reads attack sources from the ground floor's table, not the attack registry: a new
+    recipe type without an entry would otherwise break the report's independence table."""
+    from augment.attacks.registry import RECIPES
+    from robustflow.candidate_sources import ATTACK_SOURCES, SMOOTHING_SOURCES
+    from robustflow.defences.smoothing import SOURCES
+
+    assert set(ATTACK_SOURCES) == set(RECIPES)
+    assert set(SMOOTHING_SOURCES) == set(SOURCES)
+
+
 def test_a_gain_under_an_attack_sharing_the_defences_source_is_not_credited():
     """Two variants with the same real gain under pwws: the one smoothing with WordNet synonyms is
     listed apart, the masking one is credited."""

@@ -31,8 +31,7 @@ ADAPTIVE = {"eot_copies": None}
 class Recipe:
     tasks: frozenset
     options: dict  # option -> default (None: the user must give it)
-    summary: str
-    source: str  # where its candidate edits come from (a defence drawing from the same is not credited)
+    summary: str  # its candidate source is declared in robustflow/candidate_sources.py (the report reads it)
     required: dict = None  # option -> what to tell a user who left it out
 
     def __post_init__(self):
@@ -41,21 +40,18 @@ class Recipe:
 
 RECIPES: dict[str, Recipe] = {
     "deepwordbug": Recipe(BOTH, {"max_edit_distance": 30, **ADAPTIVE},
-                          "character swaps, substitutions, deletions and insertions (Gao et al. 2018)",
-                          "random character edits"),
-    "pruthi": Recipe(CLASSIFICATION, {"max_words": 1, **ADAPTIVE}, "keyboard typos in a few words (Pruthi et al. 2019)",
-                     "keyboard typos"),
+                          "character swaps, substitutions, deletions and insertions (Gao et al. 2018)"),
+    "pruthi": Recipe(CLASSIFICATION, {"max_words": 1, **ADAPTIVE}, "keyboard typos in a few words (Pruthi et al. 2019)"),
     "pwws": Recipe(BOTH, {**VALID_SWAPS, "min_similarity": None, **ADAPTIVE},
-                   "WordNet synonyms, greedy by weighted saliency (Ren et al. 2019)", "wordnet synonyms"),
+                   "WordNet synonyms, greedy by weighted saliency (Ren et al. 2019)"),
     "glove_swap": Recipe(BOTH, {"max_candidates": 50, "min_cos_sim": 0.5, **VALID_SWAPS, **ADAPTIVE},
-                         "nearest GloVe neighbours, greedy by deletion importance (TextFooler-style)", "glove neighbours"),
+                         "nearest GloVe neighbours, greedy by deletion importance (TextFooler-style)"),
     "mlm_swap": Recipe(CLASSIFICATION, {"max_candidates": 50, "mlm": None, **VALID_SWAPS, **ADAPTIVE},
-                       "masked-LM replacements, greedy by deletion importance (BAE-R-style)", "masked-LM predictions",
+                       "masked-LM replacements, greedy by deletion importance (BAE-R-style)",
                        required={"mlm": "mlm_swap needs a masked LM: a local folder (e.g. bert-base-uncased saved "
                                         "with save_pretrained) or a hub id when online"}),
     "mention_swap": Recipe(frozenset({"ner"}), {"max_candidates": 50},
-                           "a whole entity mention for another of the same type from the training split",
-                           "training-split entity mentions"),
+                           "a whole entity mention for another of the same type from the training split"),
 }
 
 

@@ -37,8 +37,8 @@ GLOVE_VOCAB = 20_000
 
 def candidate_source(source: str) -> str:
     """The candidate source a smoothing defence draws from, in the attacks' vocabulary
-    (augment/attacks/registry.py: Recipe.source)."""
-    from robustflow.defence_settings import SMOOTHING_SOURCES
+    (robustflow/candidate_sources.py)."""
+    from robustflow.candidate_sources import SMOOTHING_SOURCES
 
     return SMOOTHING_SOURCES[source]
 

@@ -1,0 +1,23 @@
+"""Where attacks and defences draw their edits from, in one vocabulary (TextDefender, Li et al.
+2021: a defence that knows the attacker's candidate set proves little). The attack stage, the
+defences and the report all read these tables, so the report can label a defended variant x attack
+as sharing a source without importing either stage. tests/test_smoothing.py checks that every
+registered recipe type has an entry here."""
+
+from __future__ import annotations
+
+# attack recipe type (augment/attacks/registry.py) -> where its candidate edits come from
+ATTACK_SOURCES = {
+    "deepwordbug": "random character edits",
+    "pruthi": "keyboard typos",
+    "pwws": "wordnet synonyms",
+    "glove_swap": "glove neighbours",
+    "mlm_swap": "masked-LM predictions",
+    "mention_swap": "training-split entity mentions",
+}
+
+# smoothing defence `source` setting (robustflow/defences/smoothing.py) -> its substitutions' source
+SMOOTHING_SOURCES = {"mask": "mask token", "wordnet": "wordnet synonyms", "glove": "glove neighbours"}
+
+# the spelling defence replaces a word by a dictionary word one edit away: no attack's candidate set
+SPELLING_SOURCE = "dictionary corrections"
