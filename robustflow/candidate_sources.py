@@ -13,6 +13,7 @@ ATTACK_SOURCES = {
     "pwws": "wordnet synonyms",
     "glove_swap": "glove neighbours",
     "mlm_swap": "masked-LM predictions",
+    "embedding_swap": "encoder word-piece embeddings",
     "mention_swap": "training-split entity mentions",
 }
 

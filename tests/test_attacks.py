@@ -271,6 +271,34 @@ def test_glove_swap_neighbours_are_words():
     assert embedding.word2index("n't") in unrestricted.argsort()[::-1][:50]  # what the filter keeps out
 
 
+def test_embedding_swap_proposes_the_encoder_s_nearest_whole_words(tmp_path, classifier, cls_rows):
+    """The third word-level candidate source: the encoder's own input embeddings, whole words only,
+    nearest first; an attack with it succeeds on a random tiny model and swaps vocabulary words."""
+    import numpy as np
+    from transformers import AutoModel, AutoTokenizer
+
+    from augment.attacks.encoder_embedding import encoder_embedding, whole_words
+    from augment.attacks.textattack_env import import_textattack
+
+    import_textattack()
+    assert whole_words({"[CLS]": 0, "good": 1, "##s": 2, "a": 3, "film": 4, "3d": 5, "é": 6}) == [("good", 1), ("film", 4)]
+    embedding = encoder_embedding(str(classifier))
+    vocab = AutoTokenizer.from_pretrained(classifier).get_vocab()
+    matrix = AutoModel.from_pretrained(classifier).get_input_embeddings().weight.detach().numpy()
+    unit = {w: matrix[i] / np.linalg.norm(matrix[i]) for w, i in whole_words(vocab)}
+    for word in ("good", "film"):
+        neighbours = [embedding.index2word(i) for i in embedding.nearest_neighbours(word, 5)]
+        expected = sorted((w for w in unit if w != word), key=lambda w: -float(unit[w] @ unit[word]))[:5]
+        assert neighbours == expected
+    settings = {"type": "embedding_swap", "query_budget": None, "max_perturbed_ratio": None,
+                "embedding_model": str(classifier), "min_cos_sim": -1.0, "min_similarity": None}
+    records, summary = sharded(tmp_path, "classification", "embedding_swap", settings, classifier, cls_rows, 1)
+    assert summary["success"] > 0
+    for r in records:
+        for old, new in r["changed_words"]:
+            assert new in unit and old != new
+
+
 # ---- validity constraints -----------------------------------------------------------------------
 
 def test_antonyms_are_recognised_in_any_form():

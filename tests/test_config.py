@@ -122,7 +122,7 @@ def _with(task: str, attack: dict | None = None, **top) -> dict:
     ("classification", {"recipes": {"m": {"type": "mention_swap"}}}, None, "mention_swap does not exist for task classification"),
     ("ner", {"recipes": {"p": {"type": "pruthi"}}}, None, "pruthi does not exist for task ner"),
     ("classification", {"recipes": {"b": {"type": "mlm_swap"}}}, None, "mlm_swap needs a masked LM"),
-    ("classification", {"recipes": {"w": {"type": "pwws", "min_cos_sim": 0.7}}}, None, "`attack.recipes.w.min_cos_sim`: only for glove_swap"),
+    ("classification", {"recipes": {"w": {"type": "pwws", "min_cos_sim": 0.7}}}, None, "`attack.recipes.w.min_cos_sim`: only for embedding_swap, glove_swap"),
     ("classification", {"recipes": {"w": {"type": "pwws"}}, "generate": {"recipes": ["pws"]}}, None, "'pws' is not a configured recipe"),
     ("classification", {}, {"trainsets": ["adversarial"]}, "'adversarial' needs at least one recipe"),
     ("classification", {"recipes": {"w": {"type": "pwws"}}, "generate": {"recipes": []}}, {"trainsets": ["adversarial"]},

@@ -2,7 +2,8 @@
 
 TextFooler, BAE and BERT-Attack as shipped download embeddings, sentence encoders and models; the
 `glove_swap` and `mlm_swap` recipes keep their transformation, constraints and search but use the
-packaged GloVe vectors and a local masked LM. Recipe settings: README, Attacks.
+packaged GloVe vectors and a local masked LM; `embedding_swap` runs TextFooler's search over a local
+encoder's word-piece embedding neighbours. Recipe settings: README, Attacks.
 """
 
 from __future__ import annotations
@@ -69,18 +70,28 @@ def _pwws(settings: RecipeSettings):
     return transformation, _common_constraints(settings), GreedyWordSwapWIR("weighted-saliency")
 
 
-def _glove_swap(settings: RecipeSettings):
+def _neighbour_swap(settings: RecipeSettings, embedding):
+    """TextFooler's transformation, embedding-distance constraint and search over ``embedding``."""
     from textattack.constraints.semantics import WordEmbeddingDistance
     from textattack.search_methods import GreedyWordSwapWIR
     from textattack.transformations import WordSwapEmbedding
 
-    from augment.attacks.glove_embedding import glove_embedding
-
-    embedding = glove_embedding()
     transformation = WordSwapEmbedding(max_candidates=settings.max_candidates, embedding=embedding)
     constraints = _common_constraints(settings) + [WordEmbeddingDistance(embedding=embedding,
                                                                          min_cos_sim=settings.min_cos_sim)]
     return transformation, constraints, GreedyWordSwapWIR(TEXTFOOLER_SEARCH)
+
+
+def _glove_swap(settings: RecipeSettings):
+    from augment.attacks.glove_embedding import glove_embedding
+
+    return _neighbour_swap(settings, glove_embedding())
+
+
+def _embedding_swap(settings: RecipeSettings):
+    from augment.attacks.encoder_embedding import encoder_embedding
+
+    return _neighbour_swap(settings, encoder_embedding(settings.embedding_model))
 
 
 def _mlm_swap(settings: RecipeSettings):
@@ -98,7 +109,7 @@ def _mlm_swap(settings: RecipeSettings):
 
 
 BUILDERS = {"deepwordbug": _deepwordbug, "pwws": _pwws, "glove_swap": _glove_swap, "mlm_swap": _mlm_swap,
-            "pruthi": _pruthi}
+            "embedding_swap": _embedding_swap, "pruthi": _pruthi}
 
 
 def build_attack(settings: RecipeSettings, model_wrapper, model_batch_size: int):

@@ -4,8 +4,8 @@ defaults, and what it is (config checks, the README table and the builders all r
 Defaults of the options every recipe shares (query_budget, max_perturbed_ratio, sentence_encoder)
 live in the schema; the type-specific ones live here, so that an option given to a type that does
 not use it can be reported instead of silently ignored. Word-substitution types carry the validity
-constraints of augment/attacks/constraints.py: no antonym swaps, and (glove_swap, mlm_swap, as
-TextFooler and BAE) a minimum sentence similarity in a window around each swap.
+constraints of augment/attacks/constraints.py: no antonym swaps, and (glove_swap, mlm_swap,
+embedding_swap, as TextFooler and BAE) a minimum sentence similarity in a window around each swap.
 """
 
 from __future__ import annotations
@@ -50,6 +50,10 @@ RECIPES: dict[str, Recipe] = {
                        "masked-LM replacements, greedy by deletion importance (BAE-R-style)",
                        required={"mlm": "mlm_swap needs a masked LM: a local folder (e.g. bert-base-uncased saved "
                                         "with save_pretrained) or a hub id when online"}),
+    "embedding_swap": Recipe(CLASSIFICATION, {"max_candidates": 50, "min_cos_sim": 0.4, "embedding_model": "minilm",
+                                              **VALID_SWAPS, **ADAPTIVE},
+                             "nearest whole words in a transformer's word-piece input embeddings, greedy by deletion "
+                             "importance (TextFooler's search, the encoder's own neighbours)"),
     "mention_swap": Recipe(frozenset({"ner"}), {"max_candidates": 50},
                            "a whole entity mention for another of the same type from the training split"),
 }
@@ -68,6 +72,7 @@ class RecipeSettings:
     min_cos_sim: float | None = None
     max_words: int | None = None
     mlm: str | None = None
+    embedding_model: str | None = None
     block_antonyms: bool | None = None
     same_pos: bool | None = None
     same_polarity: bool | None = None

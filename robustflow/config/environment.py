@@ -52,8 +52,9 @@ def model_references(config: dict) -> Iterator[tuple[str, str]]:
                 for direction in ("forward", "backward"):
                     yield f"{section}.{name}.backtranslation.marian.models.{pivot}.{direction}", pair[direction]
     for name, recipe in config["attack"]["recipes"].items():
-        if recipe.get("mlm"):
-            yield f"attack.recipes.{name}.mlm", recipe["mlm"]
+        for option in ("mlm", "embedding_model"):
+            if recipe.get(option):
+                yield f"attack.recipes.{name}.{option}", recipe[option]
 
 
 def looks_like_path(name: str) -> bool:
