@@ -20,6 +20,9 @@ from robustflow.sweep import point_train_settings, sweep_points
 from robustflow.variants import SEARCH, split_method, trained_variants
 
 from robustflow.locks import record_owner, release_stale_lock
+from robustflow.numerics import pin_numerics
+
+pin_numerics()  # before any job starts: jobs inherit it, on a cluster node too (it re-reads this file)
 
 # A run killed with -9 leaves its lock: removed here when its process is gone (robustflow/locks.py),
 # so the rerun needs no --unlock. Only the main process (jobs re-read the Snakefile too).

@@ -11,6 +11,9 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+from robustflow.numerics import pin_numerics  # noqa: E402
+
+pin_numerics()  # in-process training in tests, as in the workflow's jobs (before torch is imported)
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 SHARED = REPO.parent / "shared" / "data"
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]

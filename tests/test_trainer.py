@@ -80,3 +80,12 @@ def test_ner_trains_end_to_end(models, tmp_path, method):
     assert m["history"][-1]["dev"] >= m["history"][0]["dev"]
     if method != "none":
         assert all(point["adv_loss"] is not None for point in m["curve"])
+
+
+def test_numerics_are_pinned_for_jobs_and_a_users_value_is_kept():
+    """Every job inherits MKL's reproducible mode from the Snakefile process (robustflow/numerics.py)."""
+    from robustflow.numerics import PINNED, pin_numerics
+
+    env = {"MKL_DYNAMIC": "TRUE"}
+    added = pin_numerics(env)
+    assert env == {**PINNED, "MKL_DYNAMIC": "TRUE"} and "MKL_DYNAMIC" not in added
