@@ -12,6 +12,8 @@ checks keep eot_copies out of NER)."""
 
 from __future__ import annotations
 
+from robustflow import stats
+
 SEPARATOR = " | "
 
 
@@ -38,22 +40,17 @@ def halves(pairs_: dict[str, tuple[str, str]]) -> dict[str, str]:
 
 
 def _worst_rows(plain: dict, adaptive: dict) -> dict:
+    """Per row (robustflow/stats.py's row forms): accuracy [correct] is correct only if both attacks
+    left it correct; a rate [success, attempted] counts a success of either attack."""
     if plain["ids"] != adaptive["ids"]:
         raise ValueError("an attack and its adaptive twin were run on different rows; they must share the slice")
-    if plain["measure"] == "rate":  # [success, attempted]: a success of either attack counts
+    if plain["measure"] == "rate":
         rows = [[max(a[0], b[0]), max(a[1], b[1])] for a, b in zip(plain["rows"], adaptive["rows"])]
-    elif plain["measure"] == "accuracy":  # correct only if both attacks left it correct
-        rows = [min(a, b) for a, b in zip(plain["rows"], adaptive["rows"])]
+    elif plain["measure"] == "accuracy":
+        rows = [[min(a[0], b[0])] for a, b in zip(plain["rows"], adaptive["rows"])]
     else:
         raise ValueError(f"worst case of two attacks: no row-wise rule for the measure {plain['measure']!r}")
     return {"measure": plain["measure"], "ids": plain["ids"], "rows": rows}
-
-
-def _mean(rows: dict) -> float:
-    if rows["measure"] == "rate":
-        attempted = sum(r[1] for r in rows["rows"])
-        return sum(r[0] for r in rows["rows"]) / attempted if attempted else 0.0
-    return sum(rows["rows"]) / len(rows["rows"]) if rows["rows"] else 0.0
 
 
 def with_worst_cases(evaluation: dict, pairs_: dict[str, tuple[str, str]]) -> dict:
@@ -66,8 +63,8 @@ def with_worst_cases(evaluation: dict, pairs_: dict[str, tuple[str, str]]) -> di
                  for figure in ("clean_metric", "metric_under_attack", "success_rate")}
         rows[name] = worst
         attacks[name] = {"clean_metric": attacks[plain]["clean_metric"],
-                         "metric_under_attack": _mean(worst["metric_under_attack"]),
-                         "success_rate": _mean(worst["success_rate"]),
+                         "metric_under_attack": stats.value("accuracy", worst["metric_under_attack"]["rows"]),
+                         "success_rate": stats.value("rate", worst["success_rate"]["rows"]),
                          "examples": attacks[plain]["examples"],
                          "success": sum(r[0] for r in worst["success_rate"]["rows"]),
                          "mean_perturbed_ratio": None, "mean_queries": None}

@@ -22,14 +22,14 @@ def _attack(correct: list[int], skipped: int = 0) -> dict:
     n = len(correct)
     ids = list(range(n))
     attempted = [0] * skipped + [1] * (n - skipped)
-    return {"metric_under_attack": {"measure": "accuracy", "ids": ids, "rows": correct},
-            "clean_metric": {"measure": "accuracy", "ids": ids, "rows": attempted},
+    return {"metric_under_attack": {"measure": "accuracy", "ids": ids, "rows": [[c] for c in correct]},
+            "clean_metric": {"measure": "accuracy", "ids": ids, "rows": [[a] for a in attempted]},
             "success_rate": {"measure": "rate", "ids": ids,
                              "rows": [[int(a and not c), a] for c, a in zip(correct, attempted)]}}
 
 
 def _evaluation(attacks: dict) -> dict:
-    summary = {name: {"clean_metric": 0.75, "metric_under_attack": sum(a["metric_under_attack"]["rows"]) / 4,
+    summary = {name: {"clean_metric": 0.75, "metric_under_attack": sum(r[0] for r in a["metric_under_attack"]["rows"]) / 4,
                       "success_rate": 0.0, "examples": 4, "success": 0, "mean_perturbed_ratio": 0.1,
                       "mean_queries": 10.0} for name, a in attacks.items()}
     return {"attacks": summary, "rows": {"attacks": attacks}}
@@ -41,7 +41,7 @@ def test_the_worst_case_is_the_row_wise_worse_of_the_two():
     ev = _evaluation({"glove": _attack([0, 1, 0, 1], skipped=1), "glove_eot": _attack([0, 1, 1, 0], skipped=1)})
     out = adaptive.with_worst_cases(ev, {"glove | glove_eot": ("glove", "glove_eot")})
     worst = out["rows"]["attacks"]["glove | glove_eot"]
-    assert worst["metric_under_attack"]["rows"] == [0, 1, 0, 0]
+    assert worst["metric_under_attack"]["rows"] == [[0], [1], [0], [0]]
     assert worst["success_rate"]["rows"] == [[0, 0], [0, 1], [1, 1], [1, 1]]
     assert out["attacks"]["glove | glove_eot"]["metric_under_attack"] == 0.25
     assert out["attacks"]["glove | glove_eot"]["success_rate"] == pytest.approx(2 / 3)
@@ -62,7 +62,7 @@ def test_only_the_worst_case_is_credited():
     n = 200
 
     def run(method, plain, eot):
-        rows = {"clean": {"measure": "accuracy", "ids": list(range(n)), "rows": [1] * n},
+        rows = {"clean": {"measure": "accuracy", "ids": list(range(n)), "rows": [[1]] * n},
                 "ece": {"measure": "ece", "ids": list(range(n)), "rows": [[1.0, 0.9, 1.0]] * n},
                 "ece_scaled": {"measure": "ece", "ids": list(range(n)), "rows": [[1.0, 0.9, 1.0]] * n},
                 "suites": {}, "transfer": {}, "attacks": {"glove": _attack(plain), "glove_eot": _attack(eot)}}

@@ -33,6 +33,23 @@ def test_copies_are_seeded_by_the_text_and_keep_punctuation_numbers_and_spacing(
     assert everything == "[MASK] [MASK] [MASK] [MASK] ."
 
 
+def test_a_word_swap_changes_each_copy_at_that_word_only():
+    """Copies substitute fixed positions: an attacker's swap cannot re-draw the other words' masks."""
+    s = Smoothing("mask", 0.5, 8, "mean", 0, "[MASK]")
+    before, after = s.copies("the film is good and rather long"), s.copies("the movie is good and rather long")
+    assert len(set(before)) > 1
+    for x, y in zip(before, after):
+        xs, ys = x.split(" "), y.split(" ")
+        assert xs[0] == ys[0] and xs[2:] == ys[2:]
+        assert (xs[1] == "[MASK]") == (ys[1] == "[MASK]")
+    # a text of another length is masked elsewhere
+    assert [c.split(" ")[:3] for c in s.copies("the film is good and long")] != [c.split(" ")[:3] for c in before]
+    # a synonym source draws its substitute by position and word
+    synonyms = {"good": ["fine", "nice", "decent"], "bad": ["poor", "awful"]}
+    wn = Smoothing("wordnet", 1.0, 4, "mean", 0, substitutes=lambda w: synonyms.get(w, []))
+    assert [c.split()[2] for c in wn.copies("a very good film")] == [c.split()[2] for c in wn.copies("a very good plot")]
+
+
 def test_synonym_sources_draw_from_their_own_sets():
     rng = random.Random(0)
     synonyms = {"good": ["fine", "nice"], "film": ["movie"]}
