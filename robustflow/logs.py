@@ -32,3 +32,7 @@ def job_logging(log_path: str | Path | None, level: int = logging.INFO) -> Itera
         log.error("%s: %s", type(exc).__name__, exc)
         logging.shutdown()
         sys.exit(1)
+    except Exception:  # a bug: its traceback in the rule's log too (Snakemake names the log, not stderr)
+        log.exception("the job failed on an unexpected error (a bug; the traceback follows)")
+        logging.shutdown()
+        raise
