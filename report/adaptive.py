@@ -68,4 +68,8 @@ def with_worst_cases(evaluation: dict, pairs_: dict[str, tuple[str, str]]) -> di
                          "examples": attacks[plain]["examples"],
                          "success": sum(r[0] for r in worst["success_rate"]["rows"]),
                          "mean_perturbed_ratio": None, "mean_queries": None}
-    return {**evaluation, "attacks": attacks, "rows": {**evaluation["rows"], "attacks": rows}}
+    # the report leads with the worst case: it comes first, before its plain half
+    lead = {plain: name for name, (plain, _) in pairs_.items() if name in attacks}
+    order = [n for a in evaluation["attacks"] for n in ([lead[a]] if a in lead else []) + [a]]
+    return {**evaluation, "attacks": {n: attacks[n] for n in order},
+            "rows": {**evaluation["rows"], "attacks": {n: rows[n] for n in order}}}
