@@ -181,3 +181,15 @@ def test_defaults_come_from_the_schema_alone(validated):
     perturbation = {k: v["default"] for k, v in schema["$defs"]["perturbation"]["properties"].items()}
     assert cfg.adversarial.epsilon == perturbation["epsilon"] and cfg.adversarial.steps == perturbation["steps"]
     assert cfg.max_length == schema["$defs"]["model"]["properties"]["max_length"]["default"]
+
+
+def test_an_embedding_swap_encoder_is_a_checked_model_reference(validated):
+    """embedding_swap loads a model: a missing folder is a config error before any job runs."""
+    from robustflow.config.environment import model_problem, model_references
+
+    cfg = minimal_config()
+    cfg["attack"] = {"recipes": {"emb": {"type": "embedding_swap", "embedding_model": "./no/such/encoder"}}}
+    refs = dict(model_references(validated(cfg)))
+    assert refs["attack.recipes.emb.embedding_model"] == "./no/such/encoder"
+    problem = model_problem("attack.recipes.emb.embedding_model", refs["attack.recipes.emb.embedding_model"])
+    assert problem.startswith("`attack.recipes.emb.embedding_model`: the model folder ./no/such/encoder does not exist")
