@@ -27,6 +27,7 @@ from robustflow.atomic import atomic_dir
 from robustflow.devices import resolve_device
 from robustflow.errors import DataError
 from robustflow.models import load_for_training
+from robustflow.numerics import numeric_environment, tensors_digest
 from robustflow.seeds import seed_everything
 from robustflow.tasks import Task, task_for
 
@@ -138,6 +139,7 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
         log.info("LoRA r=%d: %d of %d parameters train", cfg.lora.r, trainable, sum(p.numel() for p in model.parameters()))
     model.to(device)
+    log.info("numerics %s; initial weights %s", numeric_environment(), tensors_digest(model.state_dict()))
     if defence is not None:
         defence.bind_tokenizer(tokenizer)
     defended = (lambda rows: defence.rows(task, rows)) if defence is not None else list
@@ -207,6 +209,8 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
         for b, global_idx in enumerate(batches):
             idx, weight = ranks.shard(global_idx)
             batch = {k: v.to(device) for k, v in collate([features[i] for i in idx], tokenizer.pad_token_id).items()}
+            if state["step"] == 0 and b == 0:
+                log.info("first batch %s", tensors_digest(batch))
 
             def loss_fn(batch=batch):
                 with autocast:

@@ -22,3 +22,26 @@ def pin_numerics(environ=os.environ) -> dict:
     added = {k: v for k, v in PINNED.items() if k not in environ}
     environ.update(added)
     return added
+
+
+def numeric_environment() -> dict:
+    """What decides a CPU job's bits beside its inputs (logged by training, so two runs that differ
+    can be told apart: a different kernel set, thread count or MKL mode shows here)."""
+    import torch
+
+    return {"torch": torch.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "threads": torch.get_num_threads(), "interop_threads": torch.get_num_interop_threads(),
+            **{k: os.environ.get(k) for k in (*PINNED, "OMP_NUM_THREADS", "ONEDNN_MAX_CPU_ISA")}}
+
+
+def tensors_digest(tensors) -> str:
+    """sha256 (16 hex) over named tensors' bytes in name order: a weight or batch fingerprint for logs."""
+    import hashlib
+
+    import torch
+
+    digest = hashlib.sha256()
+    for name, tensor in sorted(tensors.items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()[:16]
