@@ -75,6 +75,6 @@ fi
 
 # 5. nltk data built offline from Debian WordNet and scikit-learn stop words, inside the venv.
 say "nltk data"
-"$PY" -m augment.resources.nltk_data
+"$PY" -m resources.nltk_data
 
 say "done. Activate with: source $VENV/bin/activate"

@@ -18,7 +18,7 @@ import torch
 
 from robust_train.adversarial import AdversarialConfig, adversarial_step
 from robustflow.config import default_config
-from robustflow.models import resolve_model
+from models.pretrained import resolve_model
 
 
 def method(name: str, **settings) -> AdversarialConfig:

@@ -23,14 +23,14 @@ import statistics
 import time
 
 from augment.attacks.constraints import window
-from augment.attacks.registry import RecipeSettings
+from robustflow.recipes import RecipeSettings
 from augment.attacks.runners import attack_classifier
 from augment.attacks.shards import attack_slice
-from augment.resources.polarity import changes_polarity
-from augment.resources.sentence_encoder import Encoder
-from augment.resources.wordnet import is_antonym_swap
+from resources.polarity import changes_polarity
+from models.sentence_encoder import Encoder
+from resources.wordnet import is_antonym_swap
 from robustflow.devices import set_threads
-from robustflow.trained import load_trained
+from models.trained import load_trained
 from robustflow.rows import read_rows
 from robustflow.tasks import task_for
 

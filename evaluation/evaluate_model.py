@@ -17,7 +17,7 @@ from robust_train.predict import predict
 from robustflow import stats
 from robustflow.atomic import write_json
 from robustflow.devices import resolve_device
-from robustflow.existing_models import load_model
+from models.existing import load_model
 from robustflow.rows import read_jsonl, read_rows
 from robustflow.tasks import Task, task_for
 

@@ -11,50 +11,11 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
+from robustflow.gate_metrics import METRICS
 from robustflow.errors import RobustflowError
-
-# metric -> (the option naming what it measures, or None; label of the figure in the evidence, or None)
-METRICS = {
-    "clean": (None, "clean"),
-    "under_attack": ("recipe", "under {}"),
-    "attack_success": ("recipe", "{}: attack success"),
-    "suite_metric": ("suite", "suite {}"),
-    "suite_drop": ("suite", None),
-    "pass_rate": ("suite", None),
-    "ece": (None, "ECE"),
-    "ece_scaled": (None, "ECE after temperature scaling"),
-}
-
 
 class GateFailure(RobustflowError):
     """A robustness gate failed: the model is more fragile than the config allows."""
-
-
-def gate_problems(config: dict) -> list[str]:
-    """What the schema cannot check: the recipe or suite a gate names, min or max, the variants."""
-    from robustflow.variants import trained_variants
-
-    problems = []
-    recipes, suites = config["attack"]["evaluate"]["recipes"] or [], list(config["evaluate"]["suites"] or {})
-    variants = {f"{t}/{m}" for t, m in trained_variants(config)}
-    variants |= {f"existing/{name}" for name in config.get("existing_models", {})}
-    for name, gate in config["gates"].items():
-        where, (option, _) = f"`gates.{name}", METRICS[gate["metric"]]
-        if option == "recipe" and gate.get("recipe") not in recipes:
-            problems.append(f"{where}.recipe`: {gate['metric']} needs one of the evaluated recipes "
-                            f"({', '.join(recipes) or 'none'}), got {gate.get('recipe')!r}")
-        if option == "suite" and gate.get("suite") not in suites:
-            problems.append(f"{where}.suite`: {gate['metric']} needs one of the suites ({', '.join(suites) or 'none'}), "
-                            f"got {gate.get('suite')!r}")
-        for other in ("recipe", "suite"):
-            if other in gate and option != other:
-                problems.append(f"{where}.{other}`: {gate['metric']} takes no {other}")
-        if ("min" in gate) == ("max" in gate):
-            problems.append(f"{where}`: set exactly one of min, max")
-        for variant in gate["variants"] or []:
-            if variant not in variants:
-                problems.append(f"{where}.variants`: {variant!r} is not a variant of this experiment ({', '.join(sorted(variants))})")
-    return problems
 
 
 def _value(gate: dict, data: dict, variant: str) -> tuple[float | None, dict | None]:

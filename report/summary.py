@@ -12,7 +12,7 @@ from report.aggregate import aggregate, variant_key
 from report.choose import trade_off
 from report.independence import independence, recipe_of_figure
 from report.independence import table as independence_table
-from robustflow.search.summary import feasible
+from experiments.search.summary import feasible
 from robustflow.tasks import Task, task_for
 
 PACKAGES = ["robustflow", "torch", "transformers", "textattack", "nlpaug", "snakemake", "seqeval", "pandas", "datasets"]
@@ -151,7 +151,7 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
 
 
 def search_summary(best: dict | None) -> dict | None:
-    """The Optuna study's trials (robustflow/search/summary.py), each marked feasible or not."""
+    """The Optuna study's trials (experiments/search/summary.py), each marked feasible or not."""
     if not best:
         return None
     table = [{**t, "feasible": t["state"] == "COMPLETE" and feasible(t)} for t in best["table"]]

@@ -33,7 +33,7 @@ class FineTuneSettings:
         train_settings, model = params["settings"], params["model"]
         online = None
         if params.get("online"):
-            from augment.attacks.online import OnlineSettings
+            from robust_train.online_attack import OnlineSettings
 
             online = OnlineSettings.from_config(params["online"]["settings"], params["online"]["recipes"])
         defence = (params["defence"]["name"], params["defence"]["settings"]) if params.get("defence") else None
@@ -69,7 +69,7 @@ def build_defence(settings: FineTuneSettings, rows: list[dict]):
     every word of the split it knows is one it will not rewrite)."""
     if settings.defence is None:
         return None
-    from robustflow.defences import Defence
+    from models.defences import Defence
 
     name, block = settings.defence
     return Defence.build(name, block, settings.task, rows)
@@ -80,7 +80,7 @@ def online_rows(settings: FineTuneSettings, rows: list[dict], defence=None) -> E
     its defence, when it has one)."""
     if settings.online is None:
         return None
-    from augment.attacks.online import OnlineAttack
+    from robust_train.online_attack import OnlineAttack
 
     attack, cfg = OnlineAttack(settings.task, settings.online, settings.train.seed), settings.train
 

@@ -4,7 +4,7 @@ own that requires grad, so the frozen embedding layer does not stop its gradient
 
 A trained LoRA model is saved twice: merged into the base weights (the folder every later job
 reads, as fast as the base model) and as the adapter alone (`adapter/`: megabytes, loadable on the
-base with `load_trained`: robustflow.adapters)."""
+base with `load_trained`: models.adapters)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from robustflow.adapters import ADAPTER_DIR, LABELS_FILE
+from models.adapters import ADAPTER_DIR, LABELS_FILE
 from robustflow.errors import ConfigError
 
 

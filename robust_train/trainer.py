@@ -26,7 +26,7 @@ from robust_train.predict import predict
 from robustflow.atomic import atomic_dir
 from robustflow.devices import resolve_device
 from robustflow.errors import DataError
-from robustflow.models import load_for_training
+from models.pretrained import load_for_training
 from robustflow.numerics import numeric_environment, tensors_digest
 from robustflow.seeds import seed_everything
 from robustflow.tasks import Task, task_for
@@ -119,7 +119,7 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
     metrics of the saved model when ``test_rows`` are given). With ``epoch_rows``, each epoch from
     its start epoch trains on the training rows plus the rows it makes from the current weights.
     ``on_dev(epoch, dev score)`` runs after each epoch's checkpoint (a search trial's pruning hook).
-    With ``defence`` (robustflow/defences), every row the model trains on or is scored on passes
+    With ``defence`` (models/defences), every row the model trains on or is scored on passes
     through its normaliser first, and the defence is saved with the model.
 
     The metrics hold no timings, so the same settings and data give the same bytes, resumed or not;

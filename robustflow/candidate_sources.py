@@ -6,7 +6,7 @@ registered recipe type has an entry here."""
 
 from __future__ import annotations
 
-# attack recipe type (augment/attacks/registry.py) -> where its candidate edits come from
+# attack recipe type (robustflow/recipes.py) -> where its candidate edits come from
 ATTACK_SOURCES = {
     "deepwordbug": "random character edits",
     "pruthi": "keyboard typos",
@@ -17,7 +17,7 @@ ATTACK_SOURCES = {
     "mention_swap": "training-split entity mentions",
 }
 
-# smoothing defence `source` setting (robustflow/defences/smoothing.py) -> its substitutions' source
+# smoothing defence `source` setting (models/defences/smoothing.py) -> its substitutions' source
 SMOOTHING_SOURCES = {"mask": "mask token", "wordnet": "wordnet synonyms", "glove": "glove neighbours"}
 
 # the spelling defence replaces a word by a dictionary word one edit away: no attack's candidate set

@@ -1,7 +1,7 @@
 """The settings of input defences, without the defences themselves: how defence names compose
 and what each defence draws its substitutions from. Config validation, the rules and the report
 read these; they import nothing else, so a change to a defence's code reruns only the jobs that
-run it (robustflow/codedeps.py), not the report."""
+run it (experiments/codedeps.py), not the report."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ their jobs, the config checks (gates name them) and the report agree on them."""
 
 from __future__ import annotations
 
-SEARCH = "search"  # the method name of the search's promoted trial (robustflow/search)
+SEARCH = "search"  # the method name of the search's promoted trial (experiments/search)
 DEFENDED = "+"  # `<method>+<defence>`: the method's training with an input defence (`defences:`) in front
 
 

@@ -9,22 +9,21 @@ from snakemake.exceptions import WorkflowError
 REPO = Path(workflow.basedir)
 sys.path.insert(0, str(REPO))  # this checkout's packages, whatever else is installed
 
-from robustflow.codedeps import code_digest
+from experiments import job_params
+from experiments.codedeps import code_digest
+from experiments.environment import environment_problems
+from experiments.locks import record_owner, release_stale_lock
+from models.existing import model_spec
 from robustflow.config import validate_config
-from robustflow.config.environment import environment_problems
-from robustflow.defence_settings import combined_settings
 from robustflow.devices import local_gpus
 from robustflow.errors import ConfigError
-from robustflow.existing_models import model_spec
-from robustflow.sweep import point_train_settings, sweep_points
-from robustflow.variants import SEARCH, split_method, trained_variants
-
-from robustflow.locks import record_owner, release_stale_lock
 from robustflow.numerics import pin_numerics
+from robustflow.sweep import sweep_points
+from robustflow.variants import SEARCH, split_method, trained_variants
 
 pin_numerics()  # before any job starts: jobs inherit it, on a cluster node too (it re-reads this file)
 
-# A run killed with -9 leaves its lock: removed here when its process is gone (robustflow/locks.py),
+# A run killed with -9 leaves its lock: removed here when its process is gone (experiments/locks.py),
 # so the rerun needs no --unlock. Only the main process (jobs re-read the Snakefile too).
 if workflow.is_main_process:
     released = release_stale_lock()
@@ -61,9 +60,9 @@ SUITES = list(config["evaluate"]["suites"])
 EXISTING = config["existing_models"]  # name -> entry: evaluated, never trained
 # Sweep points: name -> {method, settings}; each trains as a method of its own (robustflow/sweep.py).
 SWEEP = sweep_points(config["sweep"], config["seed"])
-# The search's promoted trial trains as the method `search` (robustflow/search, rules/search.smk).
+# The search's promoted trial trains as the method `search` (experiments/search, rules/search.smk).
 SEARCH_BLOCK = config["search"]
-# Input defences (robustflow/defences): a method `<method>+<defence>` trains with one in front;
+# Input defences (models/defences): a method `<method>+<defence>` trains with one in front;
 # defences compose (`none+spelling+smooth`).
 DEFENCES = config["defences"]
 METHOD_RE = "(?:{})(?:\\+(?:{}))*".format(
@@ -100,7 +99,7 @@ wildcard_constraints:
 
 def code_version(script):
     """A digest of the code `workflow/scripts/<script>.py` runs: the script and every project module
-    it imports, transitively (robustflow/codedeps.py). As a parameter, it reruns the rule's jobs when
+    it imports, transitively (experiments/codedeps.py). As a parameter, it reruns the rule's jobs when
     that code changes, and only then; the job display keeps showing the data inputs."""
     return code_digest(REPO / "workflow" / "scripts" / f"{script}.py", REPO)
 
@@ -197,8 +196,7 @@ def trainset_input(wildcards):
 
 
 def search_best(dataset):
-    """The search's outcome (rule search_best), or None when the experiment has no search."""
-    return f"results/search/{dataset}/best.json" if SEARCH_BLOCK else None
+    return job_params.search_best(config, dataset)
 
 
 def search_best_input(wildcards):
@@ -222,82 +220,20 @@ def search_worker_outputs(wildcards):
 
 
 def search_params(wildcards):
-    """What a search worker depends on: the search block, the training settings the trials start
-    from (without the lists that only decide which jobs exist), the model, the objective's attack.
-    """
-    train = {
-        k: v
-        for k, v in TRAIN.items()
-        if k not in ("methods", "trainsets", "seeds", "online")
-    }
-    recipe = SEARCH_BLOCK["objective"]["recipe"]
-    return {
-        "search": SEARCH_BLOCK,
-        "train": train,
-        "model": config["model"],
-        "task": config["task"],
-        "seed": TRAIN["seeds"][
-            0
-        ],  # the promoted model's seed: it retrains exactly the best trial
-        "recipe": {
-            "name": recipe,
-            "settings": ATTACK["recipes"][recipe] if recipe else None,
-        },
-        "attack": {"batch_size": ATTACK["batch_size"], "device": ATTACK["device"]},
-    }
+    return job_params.search_params(config)
 
 
 def train_params(wildcards):
-    """The training settings this job uses. Other methods' settings, the online settings (for other
-    training sets) and the lists that only decide which jobs exist (methods, trainsets, seeds: the
-    wildcards) are left out, so adding a seed or a method adds jobs without rerunning the others.
-    """
-    # `<method>+<defence>`: the method's settings, and the defence's.
-    base, defence = split_method(wildcards.method)
-    # A sweep point: its method, with its settings over train's.
-    point = SWEEP.get(base)
-    method = point["method"] if point else base
-    if base == SEARCH:  # settings from the search's best trial, read by the job
-        method = SEARCH_BLOCK["method"]
-    train = point_train_settings(TRAIN, point) if point else TRAIN
-    skip = ({"fgm", "pgd", "freelb"} - {method}) | {
-        "methods",
-        "trainsets",
-        "seeds",
-        "online",
-    }
-    params = {
-        "settings": {k: v for k, v in train.items() if k not in skip},
-        "model": config["model"],
-        "task": config["task"],
-    }
-    if method != wildcards.method:
-        params["method"] = method
-    if defence:
-        params["defence"] = {
-            "name": defence,
-            "settings": combined_settings(DEFENCES, defence),
-        }
-    if wildcards.trainset == "online":
-        online = TRAIN["online"]
-        params["online"] = {
-            "settings": online,
-            "recipes": {r: ATTACK["recipes"][r] for r in online["recipes"]},
-        }
-    return params
+    """The training settings this job uses (experiments/job_params.py)."""
+    return job_params.train_params(config, wildcards.trainset, wildcards.method, SWEEP)
 
 
-# The baseline: plain fine-tuning on the clean split with the first seed. It makes the adversarial
-# training rows and the transfer set every model is scored on.
-BASELINE = {"trainset": "clean", "method": "none", "seed": TRAIN["seeds"][0]}
-BASELINE_DIR = "{trainset}/{method}/seed{seed}".format(**BASELINE)
-# The reference model: its adversarial test examples are the transfer set every model is scored on
-# and the report's examples. The baseline when this experiment trains; else the first existing model.
-if TRAIN["methods"] or not EXISTING:
-    REFERENCE, REFERENCE_DIR = BASELINE, BASELINE_DIR
-else:
-    REFERENCE = {"trainset": "existing", "method": next(iter(EXISTING)), "seed": None}
-    REFERENCE_DIR = f"existing/{REFERENCE['method']}"
+# The baseline (plain fine-tuning, clean split, first seed) makes the adversarial training rows;
+# the reference model's adversarial test examples are the transfer set (experiments/job_params.py).
+BASELINE = job_params.baseline(config)
+BASELINE_DIR = job_params.run_model(BASELINE)
+REFERENCE = job_params.reference(config)
+REFERENCE_DIR = job_params.run_model(REFERENCE)
 
 
 def train_gpus(wildcards):
@@ -475,25 +411,13 @@ def train_targets():
 
 def model_runs(dataset):
     """Every model the report shows: trained here, then the existing ones (`existing_models`)."""
-    trained = [
-        {"trainset": t, "method": m, "seed": seed}
-        for t, m in trained_runs()
-        for seed in TRAIN["seeds"]
-    ]
-    return trained + [
-        {"trainset": "existing", "method": name, "seed": None} for name in EXISTING
-    ]
+    return job_params.model_runs(config)
 
 
-def run_model(run):
-    """The {model} wildcard of a run."""
-    if run["trainset"] == "existing":
-        return f"existing/{run['method']}"
-    return "{trainset}/{method}/seed{seed}".format(**run)
+run_model = job_params.run_model
 
 
-def run_path(dataset, run):
-    return f"{dataset}/{run_model(run)}"
+run_path = job_params.run_path
 
 
 def evaluation_targets():
@@ -505,84 +429,12 @@ def evaluation_targets():
 
 
 def report_datasets():
-    """Per dataset, the files the report reads (the report job's inputs, by role)."""
-    spec = {}
-    for ds in DATASETS:
-        spec[ds] = {
-            # What every variant is compared with: the reference model's variant.
-            "baseline": "{trainset}/{method}".format(**REFERENCE),
-            "clean_report": f"results/clean/{ds}/report.json",
-            "ingest_report": f"results/ingest/{ds}/ingest.json",
-            "augment_report": (
-                f"results/augment/{ds}/report.json" if AUGMENTERS else None
-            ),
-            "adversarial_report": (
-                f"results/adversarial/{ds}/report.json"
-                if "adversarial" in TRAIN["trainsets"]
-                else None
-            ),
-            "repair_report": (
-                f"results/repair/{ds}/report.json"
-                if "repaired" in TRAIN["trainsets"] and TRAIN["methods"]
-                else None
-            ),
-            "suite_stats": {s: f"results/suites/{ds}/{s}.json" for s in SUITES},
-            "examples": {
-                r: f"results/attack/{ds}/test/{REFERENCE_DIR}/{r}.jsonl"
-                for r in ATTACK["evaluate"]["recipes"]
-            },
-            "runs": [run_files(ds, run) for run in model_runs(ds)],
-            "search": search_best(ds),
-        }
-    return spec
-
-
-def run_files(dataset, run):
-    """A run's files for the report; an existing model has no training metrics or timings."""
-    trained = run["trainset"] != "existing"
-    path = run_path(dataset, run)
-    return {
-        **run,
-        "evaluation": f"results/evaluate/{path}.json",
-        "metrics": f"results/train/{path}/metrics.json" if trained else None,
-        "timing": f"benchmarks/train/{path}.timing.json" if trained else None,
-        "model": (
-            None
-            if trained
-            else {
-                "name_or_path": EXISTING[run["method"]]["name_or_path"],
-                "label_map": EXISTING[run["method"]]["label_map"],
-            }
-        ),
-    }
+    """Per dataset, the files the report reads, by role (experiments/job_params.py)."""
+    return job_params.report_datasets(config)
 
 
 def report_inputs(wildcards):
-    files = []
-    for spec in report_datasets().values():
-        files += [
-            spec["clean_report"],
-            spec["ingest_report"],
-            *spec["suite_stats"].values(),
-            *spec["examples"].values(),
-        ]
-        files += [
-            p
-            for p in (
-                spec["augment_report"],
-                spec["adversarial_report"],
-                spec["repair_report"],
-                spec["search"],
-            )
-            if p
-        ]
-        files += [
-            run[k]
-            for run in spec["runs"]
-            for k in ("evaluation", "metrics", "timing")
-            if run[k]
-        ]
-    return files
+    return job_params.report_input_files(config)
 
 
 def benchmark_files():
@@ -653,59 +505,11 @@ def report_config():
 
 
 def track_spec():
-    """What the track job logs (robustflow/tracking/job.py): per dataset its clean splits, every
-    model's files with its training job's params, the search's record; the report's files.
-    """
-    from types import SimpleNamespace
-
-    datasets = {}
-    for ds in DATASETS:
-        runs = []
-        for run in model_runs(ds):
-            files = run_files(ds, run)
-            entry = {
-                k: files[k]
-                for k in (
-                    "trainset",
-                    "method",
-                    "seed",
-                    "evaluation",
-                    "metrics",
-                    "timing",
-                    "model",
-                )
-            }
-            if run["trainset"] != "existing":
-                w = SimpleNamespace(dataset=ds, **{k: str(v) for k, v in run.items()})
-                entry["params"] = train_params(w)
-                entry["point"] = SWEEP.get(split_method(run["method"])[0])
-            runs.append(entry)
-        datasets[ds] = {
-            "splits": [f"results/clean/{ds}/{s}.parquet" for s in SPLITS],
-            "runs": runs,
-            "search": search_best(ds),
-        }
-    report_files = {
-        "html": "results/report/report.html",
-        "summary": "results/report/summary.json",
-        "gates": "results/report/gates.json",
-        "plots": "results/report/plots",
-    }
-    return {
-        "datasets": datasets,
-        "code": {"train": code_version("train"), "evaluate": code_version("evaluate")},
-        "report": report_files if evaluation_targets() else None,
-    }
+    """What the track job logs (experiments/job_params.py, experiments/tracking/job.py)."""
+    return job_params.track_spec(
+        config, {"train": code_version("train"), "evaluate": code_version("evaluate")}
+    )
 
 
 def track_inputs(wildcards):
-    spec, files = track_spec(), []
-    for ds in spec["datasets"].values():
-        files += ds["splits"] + ([ds["search"]] if ds["search"] else [])
-        files += [
-            run[k]
-            for run in ds["runs"]
-            for k in ("evaluation", "metrics", "timing")
-            if run[k]
-        ]
-    return files + list((spec["report"] or {}).values())
+    return job_params.track_input_files(track_spec())

@@ -1,4 +1,4 @@
-# Adaptive search (robustflow/search): worker jobs share one Optuna study on a journal file, then
+# Adaptive search (experiments/search): worker jobs share one Optuna study on a journal file, then
 # the best feasible trial's settings train as the variant <trainset>/search (rule train).
 
 

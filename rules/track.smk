@@ -1,4 +1,4 @@
-# Experiment tracking (robustflow/tracking): after the report, one job logs every model, search
+# Experiment tracking (experiments/tracking): after the report, one job logs every model, search
 # trial and the report to MLflow from the artifacts on disk. A local job: a cluster's login node
 # reaches the team's server when compute nodes may not, and no job pays for importing MLflow.
 

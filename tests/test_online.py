@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from augment.attacks.online import OnlineAttack, OnlineSettings, word_importance
+from robust_train.online_attack import OnlineAttack, OnlineSettings, word_importance
 from conftest import train_config
 from robust_train.trainer import EpochRows, train
 from robustflow import iob

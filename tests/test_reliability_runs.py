@@ -17,7 +17,7 @@ import pytest
 
 from conftest import LOCAL_ENV, SNAKEMAKE, REPO, absolutise, perturbation, repo_config, run_snakemake, train_config, without_training
 from robustflow.atomic import atomic_dir
-from robustflow.config.environment import model_problem
+from experiments.environment import model_problem
 from robustflow.tasks import task_for
 from tiny_models import build_tiny_bert
 
@@ -107,7 +107,7 @@ def test_12_a_rerun_after_kill_9_needs_no_flags(tmp_path):
 
 
 def test_12_a_live_run_keeps_its_lock(tmp_path):
-    from robustflow.locks import record_owner, release_stale_lock
+    from experiments.locks import record_owner, release_stale_lock
 
     meta = tmp_path / ".snakemake"
     record_owner(meta)
@@ -183,7 +183,7 @@ def test_16_words_cut_by_max_length_are_counted_warned_and_shown(models, tmp_pat
     from report.html import truncation_html
     from robust_train.trainer import train
     from robust_train.predict import predict
-    from robustflow.trained import load_trained
+    from models.trained import load_trained
 
     ner = task_for("ner")
     long = {"id": "n0", "tokens": ["ann", "met", "bo", "in", "oslo", "and", "paris"] * 3,

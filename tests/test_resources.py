@@ -10,7 +10,7 @@ import pytest
 
 from robustflow.atomic import atomic_path, write_json
 from robustflow.errors import ResourceError
-from augment.resources import nltk_data
+from resources import nltk_data
 
 
 @pytest.mark.skipif(not nltk_data.DEBIAN_WORDNET.is_dir(), reason="Debian wordnet-base not installed (setup.sh installs it)")
@@ -68,7 +68,7 @@ def test_fast_wordnet_load_gives_the_same_synonyms_as_nltks_own():
     code = textwrap.dedent("""
         import nltk
         from nltk.corpus.reader.wordnet import WordNetCorpusReader
-        from augment.resources.wordnet import load_wordnet
+        from resources.wordnet import load_wordnet
         wn = load_wordnet("this test")
         reference = WordNetCorpusReader(nltk.data.find("corpora/wordnet"), None)
         assert wn.map30 is None and reference.map30, "nltk still maps 3.0 onto itself?"

@@ -3,7 +3,7 @@ trains it; without it this test fails, as the attacks would)."""
 
 from __future__ import annotations
 
-from augment.resources.pos_tagger import coarse, tag_words
+from resources.pos_tagger import coarse, tag_words
 
 
 def test_the_tagger_tags_lower_cased_movie_reviews():
@@ -18,7 +18,7 @@ def test_coarse_classes():
 
 
 def test_reading_tagged_corpus_lines(tmp_path):
-    from augment.resources.pos_training import read_tagged
+    from resources.pos_training import read_tagged
 
     path = tmp_path / "c.txt"
     path.write_text("The/DT Film/NN ./.\n\nRuns/VBZ fast/RB\n")
@@ -30,7 +30,7 @@ def test_tagging_from_the_first_change_equals_tagging_the_whole_candidate():
     sentences and random one-, two- and three-word swaps, every tag equals a full tagging's."""
     import random
 
-    from augment.resources.pos_tagger import tags_at
+    from resources.pos_tagger import tags_at
 
     sentences = [s.split() for s in (
         "the movie's ripe , enrapturing beauty will tempt those willing to probe its inscrutable mysteries .",

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import absolutise, repo_config, run_snakemake
 from robustflow.errors import ConfigError
-from robustflow.search.summary import pick_best
+from experiments.search.summary import pick_best
 
 
 def _trial(number, value, constraints=(), state="COMPLETE"):

@@ -1,4 +1,4 @@
-"""Randomised-substitution smoothing (robustflow/defences/smoothing.py): deterministic copies, the
+"""Randomised-substitution smoothing (models/defences/smoothing.py): deterministic copies, the
 vote, training noise, save/load, every prediction and attack query voting over copies, composed
 defences, and the independence label computed from declared candidate sources."""
 
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from robustflow.defence_settings import combined_settings, declared_sources
-from robustflow.defences import Defence
-from robustflow.defences.smoothing import Smoothing
+from models.defences import Defence
+from models.defences.smoothing import Smoothing
 from robustflow.errors import ConfigError
 from robustflow.tasks import task_for
 
@@ -130,9 +130,9 @@ def test_the_independence_label_is_computed_from_the_declared_sources():
 def test_every_attack_recipe_type_declares_its_candidate_source():
     """The report reads attack sources from the ground floor's table, not the attack registry: a new
     recipe type without an entry would otherwise break the report's independence table."""
-    from augment.attacks.registry import RECIPES
+    from robustflow.recipes import RECIPES
     from robustflow.candidate_sources import ATTACK_SOURCES, SMOOTHING_SOURCES
-    from robustflow.defences.smoothing import SOURCES
+    from models.defences.smoothing import SOURCES
 
     assert set(ATTACK_SOURCES) == set(RECIPES)
     assert set(SMOOTHING_SOURCES) == set(SOURCES)
@@ -156,7 +156,6 @@ def test_a_gain_under_an_attack_sharing_the_defences_source_is_not_credited():
                                                       "rows": [1 - c for c in correct]}}}}
         return {"trainset": "clean", "method": method, "seed": 1, "evaluation": {"rows": rows}}
 
-    n = 200
     weak, strong = [1] * 40 + [0] * 160, [1] * 160 + [0] * 40
     config = {"defences": {"wn": {"smoothing": {**MASK, "source": "wordnet"}}, "mask": {"smoothing": MASK}},
               "attack": {"recipes": {"pwws": {"type": "pwws"}}, "evaluate": {"recipes": ["pwws"]}}}
@@ -176,7 +175,7 @@ def smoothed(tmp_path_factory):
     """A tiny classifier trained behind spelling+smoothing (masking), and the defence it trained with."""
     from conftest import train_config
     from robust_train.trainer import train
-    from robustflow.defences.spelling import SpellingCorrector
+    from models.defences.spelling import SpellingCorrector
     from tiny_models import build_tiny_bert
 
     tmp_path = tmp_path_factory.mktemp("smoothed")
@@ -199,7 +198,7 @@ def test_a_smoothed_model_votes_over_its_copies_in_prediction_and_attacks_and_su
     same from predict and from the attack wrapper, which sends every query's copies to the model."""
     from augment.attacks.model_wrapper import FastClassifierWrapper
     from robust_train.predict import predict
-    from robustflow.trained import load_trained
+    from models.trained import load_trained
 
     folder, defence, _ = smoothed
     task = task_for("classification")
@@ -231,9 +230,9 @@ def test_an_adaptive_attack_searches_the_expectation_and_the_deployed_model_judg
     """eot_copies: the search queries 24 copies of its own per text; every success fools the deployed
     (6-copy) defended model, every other attempted row is one it classifies correctly."""
     from augment.attacks.model_wrapper import FastClassifierWrapper
-    from augment.attacks.registry import RecipeSettings
+    from robustflow.recipes import RecipeSettings
     from augment.attacks.runners import attack_classifier
-    from robustflow.trained import load_trained
+    from models.trained import load_trained
 
     folder, _, rows = smoothed
     trained = load_trained(task_for("classification"), folder)

@@ -145,9 +145,9 @@ def test_a_tiny_workflow_logs_every_run_to_an_mlflow_server_and_reruns_log_only_
 def test_a_changed_record_gets_a_new_run_and_the_old_one_stays_tagged_not_current(tmp_path):
     from mlflow.tracking import MlflowClient
 
-    from robustflow.tracking.records import sealed
-    from robustflow.tracking.settings import TrackingSettings
-    from robustflow.tracking.store import log_records
+    from experiments.tracking.records import sealed
+    from experiments.tracking.settings import TrackingSettings
+    from experiments.tracking.store import log_records
 
     (tmp_path / "m.json").write_text('{"a": 1}')
     settings = TrackingSettings.from_config({"tracking_uri": None, "experiment": "e", "strict": True}, tmp_path)
@@ -168,7 +168,7 @@ def test_a_changed_record_gets_a_new_run_and_the_old_one_stays_tagged_not_curren
 
 
 def test_the_tracking_uri_comes_from_the_config_then_the_environment_then_the_local_store(tmp_path, monkeypatch):
-    from robustflow.tracking.settings import TrackingSettings
+    from experiments.tracking.settings import TrackingSettings
 
     block = {"tracking_uri": None, "experiment": "e", "strict": False}
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
@@ -182,7 +182,7 @@ def test_the_tracking_uri_comes_from_the_config_then_the_environment_then_the_lo
 
 
 def test_search_trials_become_runs_with_their_settings_and_the_best_marked(tmp_path):
-    from robustflow.tracking.records import trial_records
+    from experiments.tracking.records import trial_records
 
     def trial(number, value, state="COMPLETE"):
         return {"number": number, "state": state, "value": value, "settings": {"epsilon": 0.1 * (number + 1)},
@@ -204,7 +204,7 @@ def test_search_trials_become_runs_with_their_settings_and_the_best_marked(tmp_p
 def test_strict_tracking_without_mlflow_installed_is_a_config_error_when_the_dag_is_built(monkeypatch):
     import importlib.util
 
-    from robustflow.config.environment import tracking_problems
+    from experiments.environment import tracking_problems
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mlflow" else real(name, *a))

@@ -7,7 +7,7 @@ that change the meaning, so each candidate swap must pass:
 - (sentiment tasks, `same_polarity`) the same sentiment polarity in the AFINN lexicon: "best" ->
   "only" or "admired" -> "despised" change what a review says without being WordNet antonyms;
 - the same coarse part of speech as the word it replaces, tagged in context (an offline perceptron
-  tagger, augment/resources/pos_tagger.py);
+  tagger, resources/pos_tagger.py);
 - sentence similarity: the cosine similarity of the sentence encoder's embeddings of a window of
   words around the swap, in the original and in the perturbed text, at least `min_similarity`.
 One `SwapCheck` serves TextAttack recipes (as Constraints) and robustflow's NER search.
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from augment.resources.wordnet import is_antonym_swap
+from resources.wordnet import is_antonym_swap
 
 
 def window(words: Sequence[str], index: int, size: int | None) -> str:
@@ -57,14 +57,14 @@ class SwapCheck:
                     ok[k] = False
                     self.rejected["antonym"] += 1
         if self.same_polarity:
-            from augment.resources.polarity import changes_polarity
+            from resources.polarity import changes_polarity
 
             for k, (words, changed) in enumerate(candidates):
                 if ok[k] and any(changes_polarity(original[i], words[i]) for i in changed if i < len(original)):
                     ok[k] = False
                     self.rejected["polarity"] += 1
         if self.same_pos:
-            from augment.resources.pos_tagger import tag_words, tags_at
+            from resources.pos_tagger import tag_words, tags_at
 
             before = tag_words(tuple(original))
             for k, (words, changed) in enumerate(candidates):
@@ -93,7 +93,7 @@ def swap_check(settings) -> SwapCheck:
     """The validity constraints of a recipe's settings (inactive for character-level recipes)."""
     encoder = None
     if settings.min_similarity is not None:
-        from augment.resources.sentence_encoder import Encoder
+        from models.sentence_encoder import Encoder
 
         encoder = Encoder(settings.sentence_encoder)
     return SwapCheck(bool(settings.block_antonyms), bool(settings.same_pos), settings.min_similarity,

@@ -12,7 +12,7 @@ import functools
 import numpy as np
 
 from augment.attacks.lazy_embedding import lazy_embedding
-from robustflow.models import load_pretrained
+from models.pretrained import load_pretrained
 
 
 def whole_words(vocab: dict[str, int]) -> list[tuple[str, int]]:

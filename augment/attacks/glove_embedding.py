@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 
 from augment.attacks.lazy_embedding import lazy_embedding
-from augment.resources.glove import load_glove
+from resources.glove import load_glove
 
 GLOVE_VOCAB = 50_000  # the most frequent GloVe words an attack searches for neighbours
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from augment.attacks.constraints import swap_check, textattack_constraints
 from augment.attacks.prefetch_search import prefetching_search
-from augment.attacks.registry import RecipeSettings
-from augment.resources.wordnet import load_wordnet
-from robustflow.models import load_pretrained
+from robustflow.recipes import RecipeSettings
+from resources.wordnet import load_wordnet
+from models.pretrained import load_pretrained
 
 TEXTFOOLER_SEARCH = "delete"
 

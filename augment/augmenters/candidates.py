@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import functools
 
-from augment.resources.polarity import changes_polarity
-from augment.resources.wordnet import is_antonym_swap, load_wordnet
+from resources.polarity import changes_polarity
+from resources.wordnet import is_antonym_swap, load_wordnet
 
 
 def _usable(candidate: str, token: str) -> bool:
@@ -67,7 +67,7 @@ class GloveNeighbours:
                  same_polarity: bool = False):
         import numpy as np
 
-        from augment.resources.glove import load_glove
+        from resources.glove import load_glove
 
         words, vectors = load_glove(vocab_size, "the glove augmenter")
         self._vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-8)

@@ -15,7 +15,7 @@ from augment.augmenters.spec import AugmenterSpec
 from augment.augmenters.token_edits import choose_positions, is_word
 from robustflow.devices import resolve_device
 from robustflow.errors import ResourceError
-from robustflow.models import load_pretrained
+from models.pretrained import load_pretrained
 from robustflow.seeds import row_seed
 from robustflow.tasks import Task
 

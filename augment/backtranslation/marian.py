@@ -17,7 +17,7 @@ from augment.augmenters.spec import AugmenterSpec
 from augment.backtranslation import marian_io
 from augment.backtranslation.cache import TranslationCache
 from robustflow.devices import resolve_device
-from robustflow.models import load_pretrained
+from models.pretrained import load_pretrained
 from robustflow.padding import pad
 from robustflow.seeds import row_seed
 

@@ -87,7 +87,7 @@ def paraphrase_lookup(spec: AugmenterSpec, rows: list[dict], resources: Resource
                 if reason is None and bt["min_similarity"] is not None:
                     similar_check.append((row["id"], k, _shown(row), _shown(content)))
     if similar_check:
-        from augment.resources.sentence_encoder import Encoder
+        from models.sentence_encoder import Encoder
 
         scores = Encoder(resources.model).similarity([c[2] for c in similar_check], [c[3] for c in similar_check])
         for (row_id, k, _, _), score in zip(similar_check, scores):

@@ -3,8 +3,8 @@ and attack recipe allows (read from the task objects and the two registries)."""
 
 from __future__ import annotations
 
-from augment.attacks.registry import RECIPES, option_names, types_with
-from augment.augmenters.registry import type_problem
+from robustflow.recipes import RECIPES, option_names, types_with
+from robustflow.augmenter_types import type_problem
 from robustflow.tasks import task_for
 
 
@@ -105,7 +105,7 @@ def attack_problems(config: dict) -> list[str]:
     return problems
 
 
-ONLINE_TYPES = ("deepwordbug", "pwws", "glove_swap")  # augment/attacks/online.py
+ONLINE_TYPES = ("deepwordbug", "pwws", "glove_swap")  # robust_train/online_attack.py
 
 
 def _online_problems(config: dict) -> list[str]:
@@ -154,7 +154,7 @@ def sweep_problems(config: dict) -> list[str]:
 
 def search_problems(config: dict) -> list[str]:
     """`search`: its space, its trainset and its attack (filled in: the first evaluated recipe)."""
-    from robustflow.search.space import space_problems
+    from robustflow.search_space import space_problems
 
     search = config.get("search")
     if not search:
@@ -211,7 +211,7 @@ def defence_problems(config: dict) -> list[str]:
 
 
 def semantic_problems(config: dict) -> list[str]:
-    from report.gates import gate_problems  # after attack_problems: it fills attack.evaluate.recipes
+    from robustflow.gate_metrics import gate_problems  # after attack_problems: it fills attack.evaluate.recipes
 
     problems = (dataset_problems(config) + augment_problems(config)
                 + augmenter_problems(config["task"], config["evaluate"]["suites"], "evaluate.suites")

@@ -176,12 +176,12 @@ class Task:
     # ---- models ------------------------------------------------------------------------------
     def ordinary_texts(self, row: dict) -> list[str]:
         """The row's input text outside gold entities (NER: the O-tagged tokens): where a capitalised
-        word is an ordinary word, not a name (robustflow/defences)."""
+        word is an ordinary word, not a name (models/defences)."""
         raise NotImplementedError
 
     def defended(self, row: dict, defence) -> dict:
         """The row as a defended model sees it: its input through the defence's normaliser
-        (robustflow/defences), its labels unchanged."""
+        (models/defences), its labels unchanged."""
         raise NotImplementedError
 
     def model_labels(self, labels: Sequence[str]) -> list[str]:

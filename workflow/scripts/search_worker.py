@@ -4,8 +4,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # this checkout's packages, in any job env
 from robustflow.devices import set_threads
 from robustflow.logs import job_logging
-from robustflow.search.settings import SearchSettings
-from robustflow.search.worker import run_worker
+from experiments.search.settings import SearchSettings
+from experiments.search.worker import run_worker
 
 with job_logging(snakemake.log[0]):
     set_threads(snakemake.threads)

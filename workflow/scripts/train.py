@@ -5,7 +5,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # this checkout's
 from robust_train.fine_tune import FineTuneSettings, fine_tune
 from robustflow.devices import set_threads
 from robustflow.logs import job_logging
-from robustflow.search.promote import promoted_params
+from experiments.search.promote import promoted_params
 
 with job_logging(snakemake.log[0]):
     set_threads(snakemake.threads)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Sequence
 
-from robustflow.models import load_pretrained
+from models.pretrained import load_pretrained
 from robustflow.padding import padded_batches
 
 BATCH_SIZE = 64  # sentences per forward pass

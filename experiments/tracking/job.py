@@ -6,10 +6,10 @@ import logging
 from collections import Counter
 
 from robustflow.atomic import write_json
-from robustflow.search.promote import promoted_params
-from robustflow.tracking.records import file_digest, model_record, report_record, trial_records
-from robustflow.tracking.settings import TrackingSettings
-from robustflow.tracking.store import log_records
+from experiments.search.promote import promoted_params
+from experiments.tracking.records import file_digest, model_record, report_record, trial_records
+from experiments.tracking.settings import TrackingSettings
+from experiments.tracking.store import log_records
 from robustflow.variants import SEARCH
 
 log = logging.getLogger(__name__)

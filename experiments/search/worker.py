@@ -7,9 +7,9 @@ import logging
 from pathlib import Path
 
 from robustflow.atomic import write_json
-from robustflow.search.settings import SearchSettings
-from robustflow.search.study import CONSTRAINTS, open_study
-from robustflow.search.trial import objective_value, run_trial
+from experiments.search.settings import SearchSettings
+from experiments.search.study import CONSTRAINTS, open_study
+from experiments.search.trial import objective_value, run_trial
 
 log = logging.getLogger(__name__)
 WORKER = "worker"  # user attribute: which worker ran a trial

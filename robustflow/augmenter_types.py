@@ -1,5 +1,6 @@
-"""Every augmenter type: how it edits, and the tasks whose labels it keeps (config checks and the
-augmenter builder both read this; the schema's `type` enum lists the same names, tested)."""
+"""Every augmenter type: how it edits, and the tasks whose labels it keeps. Declared in the ground
+floor so that config checks read it without importing the augment stage (the augmenter builder
+reads it too; the schema's `type` enum lists the same names, tested)."""
 
 from __future__ import annotations
 

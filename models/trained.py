@@ -1,6 +1,6 @@
 """Models this workflow trained, or any fine-tuned checkpoint of the task, for evaluation and
 attacks: the weights (a LoRA adapter folder merged onto its base), the tokenizer, the labels, the
-trained length, and the input defence saved in the folder (robustflow/defences), if any."""
+trained length, and the input defence saved in the folder (models/defences), if any."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from robustflow.models import load_pretrained, prepare_for_batches
+from models.pretrained import load_pretrained, prepare_for_batches
 
 
 def trained_length(tokenizer, model) -> int:
@@ -25,7 +25,7 @@ class TrainedModel:
     tokenizer: object
     id2label: dict[int, str]
     max_length: int  # the length it was trained at
-    defence: object = None  # robustflow.defences.Defence saved with the model (its input normaliser)
+    defence: object = None  # models.defences.Defence saved with the model (its input normaliser)
 
     @property
     def labels(self) -> list[str]:
@@ -41,9 +41,9 @@ def load_trained(task, model_dir: str | Path, device: str = "cpu", dataset_label
     """A model this workflow trained, or any fine-tuned checkpoint of the task (a folder or a hub
     id), on ``device``. With ``dataset_labels``, its labels are renamed through ``label_map`` and
     checked to be exactly those (a ConfigError naming the mismatch otherwise)."""
-    from robustflow.adapters import is_adapter, load_adapter
-    from robustflow.defences import Defence
-    from robustflow.existing_models import relabel
+    from models.adapters import is_adapter, load_adapter
+    from models.defences import Defence
+    from models.labels import relabel
 
     if is_adapter(model_dir):  # a LoRA adapter folder: its base, the adapter merged on top
         tokenizer, model = load_adapter(task, model_dir, trust_remote_code)

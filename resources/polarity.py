@@ -65,7 +65,7 @@ def polarity(word: str) -> int:
     scores, word = lexicon(), word.lower()
     if word in scores:
         return _sign(scores[word])
-    from augment.resources.wordnet import base_forms
+    from resources.wordnet import base_forms
 
     for form in base_forms(word):
         if form in scores:

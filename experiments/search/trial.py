@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from robustflow.rows import read_rows
-from robustflow.search.settings import SearchSettings
-from robustflow.search.space import suggest
+from experiments.search.settings import SearchSettings
+from robustflow.search_space import suggest
 from robustflow.sweep import point_train_settings
 
 log = logging.getLogger(__name__)
@@ -36,14 +36,14 @@ def run_trial(s: SearchSettings, trial, train_path: str, dev_path: str, clean_re
               prune) -> dict:
     """Train and attack; returns the trial's record (settings, dev figures, timings). ``prune(epoch,
     score)`` reports each epoch's dev score and raises optuna.TrialPruned to stop a poor trial."""
-    from augment.attacks.registry import RecipeSettings
+    from robustflow.recipes import RecipeSettings
     from augment.attacks.runners import RUNNERS
     from augment.attacks.shards import attack_slice
     from evaluation.evaluate_model import attack_result
     from robust_train.fine_tune import training_inputs
     from robust_train.trainer import TrainConfig, train
     from robustflow.devices import resolve_device
-    from robustflow.existing_models import load_model, model_spec
+    from models.existing import load_model, model_spec
 
     suggested = suggest(trial, s.block["space"])
     settings = trial_settings(s, suggested)

@@ -15,7 +15,7 @@ A known word is a typo too when a word one edit away is at least RARE_REAL_WORD 
 and the training split does not vouch for it: frequency lists hold rare junk ("nd", "sadi", "roup"
 counted 50 times against "and" 33 million), which DeepWordBug hits often, while a domain's own
 short words ("mr", "tv", "jr") are in its training text (unless a word one edit away outnumbers
-them there a hundredfold, robustflow/defences/dictionary.py: "o" once against "of" 3,718 times is
+them there a hundredfold, models/defences/dictionary.py: "o" once against "of" 3,718 times is
 a typo in the data). Other known words are left alone (a typo that makes another common word,
 "good" -> "god", "they" -> "thy", needs context), and so are words with letters outside a-z and
 pieces of tokens with digits or dots ("88th", "n.a"). Single letters are corrected like any word

@@ -17,8 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-from robustflow.existing_models import task_problem
-from robustflow.models import BUILTIN
+from models.existing import task_problem
+from models.pretrained import BUILTIN
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 

@@ -1,5 +1,7 @@
 """Every attack recipe type in one place: the tasks it attacks, its own options with their
-defaults, and what it is (config checks, the README table and the builders all read this).
+defaults, and what it is. The attack stage declares its recipes here, in the ground floor, so that
+config validation reads them without importing the stage (the builders in augment/attacks, the
+README table and the checks all read this table).
 
 Defaults of the options every recipe shares (query_budget, max_perturbed_ratio, sentence_encoder)
 live in the schema; the type-specific ones live here, so that an option given to a type that does
@@ -20,7 +22,7 @@ CLASSIFICATION = frozenset({"classification"})
 # same_polarity (AFINN) is for sentiment tasks only: off unless a config turns it on.
 VALID_SWAPS = {"block_antonyms": True, "same_pos": True, "min_similarity": 0.9, "similarity_window": 15,
                "same_polarity": False}
-# An adaptive attack on a smoothed model (robustflow/defences/smoothing.py): the search scores each
+# An adaptive attack on a smoothed model (models/defences/smoothing.py): the search scores each
 # candidate by the mean over this many perturbed copies of its own (a better estimate of the
 # defence's expectation), and the outcome is judged by the deployed defended model. None: the search
 # queries the deployed model itself, as for any model.

@@ -1,5 +1,5 @@
 """The English part-of-speech tagger of the part-of-speech check of word swaps: nltk's averaged
-perceptron with weights setup.sh trains offline (augment/resources/pos_training.py) and keeps in the
+perceptron with weights setup.sh trains offline (resources/pos_training.py) and keeps in the
 venv's nltk_data."""
 
 from __future__ import annotations

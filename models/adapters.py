@@ -21,7 +21,7 @@ def load_adapter(task, folder: str | Path, trust_remote_code: bool = False):
     loaded on top and merged (inference needs no separate adapter pass)."""
     from peft import PeftModel
 
-    from robustflow.models import load_for_training
+    from models.pretrained import load_for_training
 
     folder = Path(folder)
     base = json.loads((folder / "adapter_config.json").read_text())["base_model_name_or_path"]

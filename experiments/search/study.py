@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from robustflow.search.settings import SearchSettings
+from experiments.search.settings import SearchSettings
 
 CONSTRAINTS = "constraints"  # user attribute: floors' values, <= 0 is feasible
 

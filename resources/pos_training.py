@@ -16,7 +16,7 @@ import random
 import tempfile
 from pathlib import Path
 
-from augment.resources.pos_tagger import default_path
+from resources.pos_tagger import default_path
 from prepare.builtin import BuiltinDataset, fetch
 from robustflow.atomic import write_text
 

@@ -51,7 +51,7 @@ def candidate_source(source: str) -> str:
 
 
 def _wordnet_synonyms() -> Callable[[str], list[str]]:
-    from augment.resources.wordnet import antonyms, load_wordnet
+    from resources.wordnet import antonyms, load_wordnet
 
     wn = load_wordnet("the smoothing defence (source: wordnet)")
     cache: dict[str, list[str]] = {}
@@ -68,7 +68,7 @@ def _wordnet_synonyms() -> Callable[[str], list[str]]:
 
 
 def _glove_neighbours() -> Callable[[str], list[str]]:
-    from augment.resources.glove import load_glove
+    from resources.glove import load_glove
 
     words, vectors = load_glove(GLOVE_VOCAB, "the smoothing defence (source: glove)")
     index = {w: i for i, w in enumerate(words)}

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from robustflow.errors import ResourceError
-from robustflow.tracking.records import artifact_files
-from robustflow.tracking.settings import TrackingSettings
+from experiments.tracking.records import artifact_files
+from experiments.tracking.settings import TrackingSettings
 
 log = logging.getLogger(__name__)
 MAX_PARAM = 6000  # MLflow's limit on a param value

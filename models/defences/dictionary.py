@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
-from robustflow.defences.spelling import one_edit
+from models.defences.spelling import one_edit
 from robustflow.errors import ResourceError
 
 PACKAGED = "pyspellchecker"

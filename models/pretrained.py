@@ -1,7 +1,7 @@
 """The one model loader: the packaged MiniLM, a local folder or a hub id, for training (a new
 head with the task's labels) and for helper models (masked LMs, translators, sentence encoders).
 Trained models, with what was saved beside their weights (a LoRA adapter, an input defence), load
-through robustflow/trained.py, so that helper-model users (augmenters) do not depend on that code."""
+through models/trained.py, so that helper-model users (augmenters) do not depend on that code."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ Built once per training job from the config's `defences.<name>` block and the tr
 saved inside the model folder (`defence/`), so the folder alone reproduces the defended model
 anywhere: `load_trained` finds it, and attacks and evaluation use it without knowing the config.
 
-A defence may also be randomised (`smoothing`, robustflow/defences/smoothing.py): the model then
+A defence may also be randomised (`smoothing`, models/defences/smoothing.py): the model then
 classifies several perturbed copies of the normalised text and votes. Names compose: the method
 `none+spelling+smooth` trains behind the blocks of `defences.spelling` and `defences.smooth` together,
 normalised first, then smoothed (`combined_settings`).
@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Sequence
 
 from robustflow.defence_settings import combined_settings, declared_sources  # noqa: F401 (re-exported)
-from robustflow.defences.smoothing import Smoothing
-from robustflow.defences.spelling import WHOLE_WORD, SpellingCorrector
+from models.defences.smoothing import Smoothing
+from models.defences.spelling import WHOLE_WORD, SpellingCorrector
 from robustflow.errors import ConfigError, ResourceError
 
 FOLDER = "defence"
@@ -124,7 +124,7 @@ class Defence:
         dictionary must not learn as words."""
         spelling = None
         if settings.get("spelling"):
-            from robustflow.defences.dictionary import dictionary
+            from models.defences.dictionary import dictionary
 
             block = settings["spelling"]
             originals = [row for row in train_rows if row.get("parent_id") is None]

@@ -1,0 +1,95 @@
+"""The parameters and file lists the rules hand their jobs (experiments/job_params.py), without
+Snakemake: what reruns a training job, which files the report and the track job read."""
+
+from __future__ import annotations
+
+import copy
+
+from experiments import job_params as jp
+from robustflow.config import validate_config
+from conftest import repo_config
+
+
+def config_with(**train) -> dict:
+    cfg = repo_config("tiny_classification")
+    cfg["train"].update(train)
+    return validate_config(cfg)
+
+
+def test_a_training_job_depends_on_its_own_method_settings_only():
+    cfg = config_with(methods=["none", "fgm", "pgd"], trainsets=["clean"])
+    fgm = jp.train_params(cfg, "clean", "fgm")["settings"]
+    assert "fgm" in fgm and "pgd" not in fgm and "freelb" not in fgm
+    assert not {"methods", "trainsets", "seeds", "online"} & set(fgm)
+    plain = jp.train_params(cfg, "clean", "none")
+    assert not {"fgm", "pgd", "freelb"} & set(plain["settings"]) and "method" not in plain
+
+
+def test_adding_a_seed_or_a_method_changes_no_existing_job():
+    before = config_with(methods=["none"], seeds=[1])
+    after = config_with(methods=["none", "pgd"], seeds=[1, 2])
+    assert jp.train_params(before, "clean", "none") == jp.train_params(after, "clean", "none")
+    changed = config_with(methods=["none"], seeds=[1], lr=before["train"]["lr"] * 2)
+    assert jp.train_params(changed, "clean", "none") != jp.train_params(before, "clean", "none")
+
+
+def test_a_sweep_point_trains_its_method_with_its_settings():
+    cfg = repo_config("tiny_classification")
+    cfg["sweep"] = {"method": "fgm", "grid": {"epsilon": [0.1, 0.5]}}
+    cfg = validate_config(cfg)
+    sweep = jp.sweep_of(cfg)
+    point = next(name for name in sweep if "0.5" in name)
+    params = jp.train_params(cfg, "clean", point)
+    assert params["method"] == "fgm" and params["settings"]["fgm"]["epsilon"] == 0.5
+
+
+def test_a_defended_method_carries_its_defence_and_online_its_recipes():
+    cfg = repo_config("tiny_classification")
+    cfg["defences"] = {"spell": {"spelling": {}}}
+    cfg["train"].update(methods=["none+spell"], trainsets=["clean", "online"])
+    cfg["train"]["online"] = {"recipes": ["deepwordbug"]}
+    cfg["attack"]["recipes"] = {"deepwordbug": {"type": "deepwordbug"}}
+    cfg = validate_config(cfg)
+    params = jp.train_params(cfg, "clean", "none+spell")
+    assert params["method"] == "none" and params["defence"]["name"] == "spell"
+    online = jp.train_params(cfg, "online", "none+spell")
+    assert list(online["online"]["recipes"]) == ["deepwordbug"]
+    assert "online" not in params
+
+
+def test_the_reference_is_the_baseline_unless_nothing_trains():
+    cfg = config_with(methods=["none", "fgm"], seeds=[3])
+    assert jp.reference(cfg) == jp.baseline(cfg) == {"trainset": "clean", "method": "none", "seed": 3}
+    spec = jp.report_datasets(cfg)["tiny"]
+    assert spec["baseline"] == "clean/none"
+    assert all("/test/clean/none/seed3/" in path for path in spec["examples"].values())
+
+    only_existing = copy.deepcopy(cfg)
+    only_existing["train"]["methods"] = []
+    only_existing["existing_models"] = {"theirs": {"name_or_path": "minilm", "label_map": None}}
+    assert jp.reference(only_existing) == {"trainset": "existing", "method": "theirs", "seed": None}
+    runs = jp.report_datasets(only_existing)["tiny"]["runs"]
+    assert [r["method"] for r in runs] == ["theirs"] and runs[0]["metrics"] is None and runs[0]["model"]["name_or_path"] == "minilm"
+
+
+def test_the_report_reads_every_run_and_only_the_reports_that_exist():
+    cfg = config_with(methods=["none", "fgm"], trainsets=["clean"], seeds=[1, 2])
+    spec = jp.report_datasets(cfg)["tiny"]
+    assert len(spec["runs"]) == 4 and spec["adversarial_report"] is None and spec["repair_report"] is None
+    files = jp.report_input_files(cfg)
+    assert "results/evaluate/tiny/clean/fgm/seed2.json" in files
+    assert "benchmarks/train/tiny/clean/fgm/seed2.timing.json" in files
+    assert len(files) == len(set(files))
+
+
+def test_the_track_spec_logs_each_runs_training_params():
+    cfg = config_with(methods=["none", "fgm"], trainsets=["clean"])
+    spec = jp.track_spec(cfg, {"train": "a", "evaluate": "b"})
+    runs = spec["datasets"]["tiny"]["runs"]
+    assert [r["params"] for r in runs] == [jp.train_params(cfg, r["trainset"], r["method"]) for r in runs]
+    files = jp.track_input_files(spec)
+    assert "results/report/summary.json" in files and "results/clean/tiny/test.parquet" in files
+
+    nothing = copy.deepcopy(cfg)
+    nothing["train"]["methods"] = []
+    assert jp.track_spec(nothing, {})["report"] is None
