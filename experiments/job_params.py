@@ -3,7 +3,7 @@ parameters (a change to any of them reruns it, nothing else does), the search wo
 parameters, the report's input files by role, and what the track job logs.
 
 rules/common.smk keeps the thin input and parameter functions Snakemake calls with wildcards;
-the logic behind them lives here, so that it is tested without Snakemake (tests/test_job_params.py).
+the logic behind them lives here, so that it is tested without Snakemake (tests/experiments/test_job_params.py).
 """
 
 from __future__ import annotations

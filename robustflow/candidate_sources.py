@@ -1,7 +1,7 @@
 """Where attacks and defences draw their edits from, in one vocabulary (TextDefender, Li et al.
 2021: a defence that knows the attacker's candidate set proves little). The attack stage, the
 defences and the report all read these tables, so the report can label a defended variant x attack
-as sharing a source without importing either stage. tests/test_smoothing.py checks that every
+as sharing a source without importing either stage. tests/models/test_smoothing.py checks that every
 registered recipe type has an entry here."""
 
 from __future__ import annotations

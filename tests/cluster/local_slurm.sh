@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A real single-node SLURM (Debian's slurm-wlm) on this machine, with accounting (slurmdbd + MariaDB)
-# so that `sacct` works, for the cluster tests (tests/test_slurm.py) and for trying the SLURM profile.
+# so that `sacct` works, for the cluster tests (tests/workflow/test_slurm.py) and for trying the SLURM profile.
 #
 #   bash tests/cluster/local_slurm.sh install   # apt packages (root)
 #   bash tests/cluster/local_slurm.sh start     # configure and start munge, MariaDB, slurmdbd, slurmctld, slurmd

@@ -16,7 +16,7 @@ from resources import nltk_data
 @pytest.mark.skipif(not nltk_data.DEBIAN_WORDNET.is_dir(), reason="Debian wordnet-base not installed (setup.sh installs it)")
 def test_nltk_tree_from_debian_wordnet_loads_with_nltk(tmp_path):
     # WordNet and the stop words only: the part-of-speech tagger that build_all trains too (minutes)
-    # is the one setup.sh built, tested in tests/test_resources_pos.py
+    # is the one setup.sh built, tested in tests/resources/test_resources_pos.py
     nltk_data.build_wordnet(tmp_path)
     nltk_data.build_stopwords(tmp_path)
     code = textwrap.dedent(f"""
