@@ -29,7 +29,7 @@ from augment.attacks.shards import attack_slice
 from resources.polarity import changes_polarity
 from models.sentence_encoder import Encoder
 from resources.wordnet import is_antonym_swap
-from robustflow.devices import set_threads
+from models.devices import set_threads
 from models.trained import load_trained
 from robustflow.rows import read_rows
 from robustflow.tasks import task_for

@@ -16,7 +16,7 @@ from evaluation.calibration import ece_rows, expected_calibration_error, fit_tem
 from robust_train.predict import predict
 from robustflow import stats
 from robustflow.atomic import write_json
-from robustflow.devices import resolve_device
+from models.devices import resolve_device
 from models.existing import load_model
 from robustflow.rows import read_jsonl, read_rows
 from robustflow.tasks import Task, task_for

@@ -1,7 +1,7 @@
 """Sentence similarity with a sentence encoder (the packaged all-MiniLM-L6-v2 by default): mean-pooled,
 L2-normalised embeddings, cached per text.
 
-Each text is padded to its own length bucket (robustflow/padding.py), so its embedding does not
+Each text is padded to its own length bucket (models/padding.py), so its embedding does not
 depend on which texts share its batch: a similarity constraint gives the same verdicts however an
 attack is sharded.
 """
@@ -12,7 +12,7 @@ from collections import OrderedDict
 from typing import Sequence
 
 from models.pretrained import load_pretrained
-from robustflow.padding import padded_batches
+from models.padding import padded_batches
 
 BATCH_SIZE = 64  # sentences per forward pass
 MAX_TOKENS = 128  # longer texts are truncated (the windows compared are shorter)

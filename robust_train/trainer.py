@@ -24,7 +24,7 @@ from robust_train.distributed import Ranks, no_sync, wrap
 from robust_train.lora import LoraSettings, save_lora, with_lora
 from robust_train.predict import predict
 from robustflow.atomic import atomic_dir
-from robustflow.devices import resolve_device
+from models.devices import resolve_device
 from robustflow.errors import DataError
 from models.pretrained import load_for_training
 from robustflow.numerics import numeric_environment, tensors_digest

@@ -15,7 +15,7 @@ from experiments.environment import environment_problems
 from experiments.locks import record_owner, release_stale_lock
 from models.existing import model_spec
 from robustflow.config import validate_config
-from robustflow.devices import local_gpus
+from models.devices import local_gpus
 from robustflow.errors import ConfigError
 from robustflow.numerics import pin_numerics
 from robustflow.sweep import sweep_points

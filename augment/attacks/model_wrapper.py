@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from robustflow.padding import padded_batches
+from models.padding import padded_batches
 
 
 def position_limit(model, max_length: int) -> int:
@@ -46,7 +46,7 @@ class FastClassifierWrapper:
         return np.stack([self._cache[t] for t in texts])
 
     def _forward(self, texts: list) -> list[np.ndarray]:
-        """Batches of texts padded to a length bucket of their own (robustflow/padding.py), so a text's
+        """Batches of texts padded to a length bucket of their own (models/padding.py), so a text's
         probabilities do not depend on which other texts share its batch (sharded attacks give
         identical results)."""
         self.forward_texts += len(texts)

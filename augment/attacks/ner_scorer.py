@@ -1,6 +1,6 @@
 """Token-classification queries for the NER attack: predicted tags and gold-tag probability mass.
 
-Like FastClassifierWrapper: sentences padded to a length bucket of their own (robustflow/padding.py, so
+Like FastClassifierWrapper: sentences padded to a length bucket of their own (models/padding.py, so
 a sentence's scores do not depend on its batch neighbours) and a per-sentence cache.
 """
 
@@ -10,7 +10,7 @@ from typing import Sequence
 
 import torch
 
-from robustflow.padding import padded_batches
+from models.padding import padded_batches
 from augment.attacks.model_wrapper import position_limit
 
 

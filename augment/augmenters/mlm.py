@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 from augment.augmenters.candidates import _stopwords, match_case
 from augment.augmenters.spec import AugmenterSpec
 from augment.augmenters.token_edits import choose_positions, is_word
-from robustflow.devices import resolve_device
+from models.devices import resolve_device
 from robustflow.errors import ResourceError
 from models.pretrained import load_pretrained
 from robustflow.seeds import row_seed

@@ -16,9 +16,9 @@ from typing import Sequence
 from augment.augmenters.spec import AugmenterSpec
 from augment.backtranslation import marian_io
 from augment.backtranslation.cache import TranslationCache
-from robustflow.devices import resolve_device
+from models.devices import resolve_device
 from models.pretrained import load_pretrained
-from robustflow.padding import pad
+from models.padding import pad
 from robustflow.seeds import row_seed
 
 log = logging.getLogger(__name__)

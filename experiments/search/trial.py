@@ -42,7 +42,7 @@ def run_trial(s: SearchSettings, trial, train_path: str, dev_path: str, clean_re
     from evaluation.evaluate_model import attack_result
     from robust_train.fine_tune import training_inputs
     from robust_train.trainer import TrainConfig, train
-    from robustflow.devices import resolve_device
+    from models.devices import resolve_device
     from models.existing import load_model, model_spec
 
     suggested = suggest(trial, s.block["space"])

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from robustflow.padding import padded_batches
+from models.padding import padded_batches
 from augment.attacks.model_wrapper import FastClassifierWrapper
 from augment.attacks.attack_shard import AttackSettings, run_attack_shard
 from augment.attacks.merge_shards import merge_attack_shards

@@ -13,7 +13,7 @@ from augment.backtranslation.cache import TranslationCache
 from augment.backtranslation.filters import reject_reason
 from robustflow import iob
 from robustflow.errors import ConfigError, ResourceError
-from robustflow.padding import pad
+from models.padding import pad
 from conftest import augmenter, minimal_config
 
 needs_apertium = pytest.mark.skipif(shutil.which("apertium") is None, reason="Apertium not installed (setup.sh installs it)")

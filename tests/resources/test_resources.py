@@ -84,7 +84,7 @@ def test_fast_wordnet_load_gives_the_same_synonyms_as_nltks_own():
 
 
 def test_local_gpus_counts_the_driver_s_gpu_folders(tmp_path, monkeypatch):
-    from robustflow.devices import local_gpus
+    from models.devices import local_gpus
 
     for name in ("0000:01:00.0", "0000:02:00.0"):
         (tmp_path / name).mkdir()

@@ -3,7 +3,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # this checkout's packages, in any job env
 from evaluation.evaluate_model import EvaluateSettings, evaluate_model
-from robustflow.devices import set_threads
+from models.devices import set_threads
 from robustflow.logs import job_logging
 
 with job_logging(snakemake.log[0]):

@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # this checkout's packages, in any job env
-from robustflow.devices import set_threads
+from models.devices import set_threads
 from robustflow.logs import job_logging
 from experiments.search.settings import SearchSettings
 from experiments.search.worker import run_worker
