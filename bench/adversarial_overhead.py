@@ -16,9 +16,9 @@ import time
 
 import torch
 
+from models.pretrained import resolve_model
 from robust_train.adversarial import AdversarialConfig, adversarial_step
 from robustflow.config import default_config
-from models.pretrained import resolve_model
 
 
 def method(name: str, **settings) -> AdversarialConfig:

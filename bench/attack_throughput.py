@@ -21,10 +21,10 @@ import os
 import statistics
 import time
 
-from robustflow.recipes import RecipeSettings
 from augment.attacks.runners import attack_classifier
 from augment.attacks.shards import shard
 from models.trained import load_trained
+from robustflow.recipes import RecipeSettings
 from robustflow.rows import read_rows
 from robustflow.tasks import task_for
 

@@ -23,14 +23,14 @@ import statistics
 import time
 
 from augment.attacks.constraints import window
-from robustflow.recipes import RecipeSettings
 from augment.attacks.runners import attack_classifier
 from augment.attacks.shards import attack_slice
-from resources.polarity import changes_polarity
-from models.sentence_encoder import Encoder
-from resources.wordnet import is_antonym_swap
 from models.devices import set_threads
+from models.sentence_encoder import Encoder
 from models.trained import load_trained
+from resources.polarity import changes_polarity
+from resources.wordnet import is_antonym_swap
+from robustflow.recipes import RecipeSettings
 from robustflow.rows import read_rows
 from robustflow.tasks import task_for
 

@@ -22,13 +22,13 @@ from pathlib import Path
 
 import yaml
 
-from robustflow.recipes import RecipeSettings
 from augment.attacks.runners import attack_classifier
 from augment.attacks.shards import attack_slice
-from robust_train.fine_tune import FineTuneSettings, fine_tune
-from robustflow.config import validate_config
 from models.devices import set_threads
 from models.trained import load_trained
+from robust_train.fine_tune import FineTuneSettings, fine_tune
+from robustflow.config import validate_config
+from robustflow.recipes import RecipeSettings
 from robustflow.rows import read_rows
 from robustflow.tasks import task_for
 

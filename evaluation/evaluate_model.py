@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from augment.attacks.results import attack_summary
 from evaluation.calibration import ece_rows, expected_calibration_error, fit_temperature, scaled
+from models.devices import resolve_device
+from models.existing import load_model
 from robust_train.predict import predict
 from robustflow import stats
 from robustflow.atomic import write_json
-from models.devices import resolve_device
-from models.existing import load_model
 from robustflow.rows import read_jsonl, read_rows
 from robustflow.tasks import Task, task_for
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Sequence
 
-from models.pretrained import load_pretrained
 from models.padding import padded_batches
+from models.pretrained import load_pretrained
 
 BATCH_SIZE = 64  # sentences per forward pass
 MAX_TOKENS = 128  # longer texts are truncated (the windows compared are shorter)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from robustflow.gate_metrics import METRICS
 from robustflow.errors import RobustflowError
+from robustflow.gate_metrics import METRICS
+
 
 class GateFailure(RobustflowError):
     """A robustness gate failed: the model is more fragile than the config allows."""

@@ -7,12 +7,12 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
+from experiments.search.summary import feasible
 from report import adaptive, statistics
 from report.aggregate import aggregate, variant_key
 from report.choose import trade_off
 from report.independence import independence, recipe_of_figure
 from report.independence import table as independence_table
-from experiments.search.summary import feasible
 from robustflow.tasks import Task, task_for
 
 PACKAGES = ["robustflow", "torch", "transformers", "textattack", "nlpaug", "snakemake", "seqeval", "pandas", "datasets"]

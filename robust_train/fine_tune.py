@@ -98,8 +98,8 @@ def fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_p
     ``train.processes`` > 1 the ranks are spawned here and rank 0 writes; this returns None then."""
     paths = (train_path, dev_path, test_path, clean_report_path, out_model, out_metrics, out_timing)
     if settings.train.processes > 1:
-        from robust_train.distributed import launch
         from models.devices import resolve_device
+        from robust_train.distributed import launch
 
         launch(settings.train.processes, resolve_device(settings.train.device, "train.device"), _fine_tune_rank,
                settings, paths, job_log_files())

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 from augment.attacks.constraints import swap_check
 from augment.attacks.ner import sentence_f1, word_candidates
-from robustflow.recipes import RecipeSettings
 from augment.augmenters.candidates import _stopwords
 from augment.augmenters.token_edits import is_word
+from robustflow.recipes import RecipeSettings
 from robustflow.seeds import row_seed, seeded_sample
 from robustflow.tasks import Task
 

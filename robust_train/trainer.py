@@ -18,15 +18,15 @@ from typing import Callable, Sequence
 
 import torch
 
+from models.devices import resolve_device
+from models.pretrained import load_for_training
 from robust_train.adversarial import AdversarialConfig, adversarial_step
 from robust_train.data import bucketed_batches, collate
 from robust_train.distributed import Ranks, no_sync, wrap
 from robust_train.lora import LoraSettings, save_lora, with_lora
 from robust_train.predict import predict
 from robustflow.atomic import atomic_dir
-from models.devices import resolve_device
 from robustflow.errors import DataError
-from models.pretrained import load_for_training
 from robustflow.numerics import numeric_environment, tensors_digest
 from robustflow.seeds import seed_everything
 from robustflow.tasks import Task, task_for

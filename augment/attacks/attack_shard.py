@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from robustflow.recipes import RecipeSettings
 from augment.attacks.runners import RUNNERS
 from augment.attacks.shards import attack_slice, shard
-from robustflow.atomic import write_jsonl
 from models.devices import resolve_device
 from models.existing import load_model
+from robustflow.atomic import write_jsonl
+from robustflow.recipes import RecipeSettings
 from robustflow.rows import read_rows
 from robustflow.tasks import Task, task_for
 

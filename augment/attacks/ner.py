@@ -16,9 +16,9 @@ from typing import Callable, Sequence
 
 from augment.attacks.constraints import swap_check
 from augment.attacks.glove_embedding import GLOVE_VOCAB
-from robustflow.recipes import RecipeSettings
 from augment.augmenters.token_edits import is_word
 from robustflow import iob
+from robustflow.recipes import RecipeSettings
 from robustflow.seeds import row_seed
 
 

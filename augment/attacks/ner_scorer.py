@@ -10,8 +10,8 @@ from typing import Sequence
 
 import torch
 
-from models.padding import padded_batches
 from augment.attacks.model_wrapper import position_limit
+from models.padding import padded_batches
 
 
 class NerScorer:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from augment.attacks.constraints import swap_check, textattack_constraints
 from augment.attacks.prefetch_search import prefetching_search
-from robustflow.recipes import RecipeSettings
-from resources.wordnet import load_wordnet
 from models.pretrained import load_pretrained
+from resources.wordnet import load_wordnet
+from robustflow.recipes import RecipeSettings
 
 TEXTFOOLER_SEARCH = "delete"
 
@@ -30,9 +30,13 @@ def _common_constraints(settings: RecipeSettings, stopwords=None) -> list:
 def _deepwordbug(settings: RecipeSettings):
     from textattack.constraints.overlap import LevenshteinEditDistance
     from textattack.search_methods import GreedyWordSwapWIR
-    from textattack.transformations import (CompositeTransformation, WordSwapNeighboringCharacterSwap,
-                                            WordSwapRandomCharacterDeletion, WordSwapRandomCharacterInsertion,
-                                            WordSwapRandomCharacterSubstitution)
+    from textattack.transformations import (
+        CompositeTransformation,
+        WordSwapNeighboringCharacterSwap,
+        WordSwapRandomCharacterDeletion,
+        WordSwapRandomCharacterInsertion,
+        WordSwapRandomCharacterSubstitution,
+    )
 
     transformation = CompositeTransformation([WordSwapNeighboringCharacterSwap(), WordSwapRandomCharacterSubstitution(),
                                               WordSwapRandomCharacterDeletion(), WordSwapRandomCharacterInsertion()])
@@ -44,8 +48,13 @@ def _pruthi(settings: RecipeSettings):
     from textattack.constraints.overlap import MaxWordsPerturbed
     from textattack.constraints.pre_transformation import MinWordLength
     from textattack.search_methods import GreedySearch
-    from textattack.transformations import (CompositeTransformation, WordSwapNeighboringCharacterSwap, WordSwapQWERTY,
-                                            WordSwapRandomCharacterDeletion, WordSwapRandomCharacterInsertion)
+    from textattack.transformations import (
+        CompositeTransformation,
+        WordSwapNeighboringCharacterSwap,
+        WordSwapQWERTY,
+        WordSwapRandomCharacterDeletion,
+        WordSwapRandomCharacterInsertion,
+    )
 
     kw = dict(random_one=False, skip_first_char=True, skip_last_char=True)
     transformation = CompositeTransformation([WordSwapNeighboringCharacterSwap(**kw), WordSwapRandomCharacterDeletion(**kw),

@@ -9,10 +9,10 @@ from collections import OrderedDict
 
 from augment.attacks.model_wrapper import FastClassifierWrapper
 from augment.attacks.recipes import build_attack
-from robustflow.recipes import RecipeSettings
 from augment.attacks.results import outcome_record
 from augment.attacks.word_split_cache import cached_word_splits
 from models.trained import TrainedModel
+from robustflow.recipes import RecipeSettings
 from robustflow.seeds import row_seed, seed_globals
 
 log = logging.getLogger(__name__)

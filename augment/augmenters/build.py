@@ -7,8 +7,8 @@ from typing import Callable, Sequence
 from augment.augmenters import token_edits as E
 from augment.augmenters.candidates import GloveNeighbours, Misspellings, WordNetSynonyms
 from augment.augmenters.mentions import mention_pools, replace_mentions
-from robustflow.augmenter_types import TYPES
 from augment.augmenters.spec import AugmenterSpec, Resources
+from robustflow.augmenter_types import TYPES
 from robustflow.seeds import seed_globals
 from robustflow.tasks import Task, task_for
 

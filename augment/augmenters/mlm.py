@@ -14,8 +14,8 @@ from augment.augmenters.candidates import _stopwords, match_case
 from augment.augmenters.spec import AugmenterSpec
 from augment.augmenters.token_edits import choose_positions, is_word
 from models.devices import resolve_device
-from robustflow.errors import ResourceError
 from models.pretrained import load_pretrained
+from robustflow.errors import ResourceError
 from robustflow.seeds import row_seed
 from robustflow.tasks import Task
 

@@ -17,8 +17,8 @@ from augment.augmenters.spec import AugmenterSpec
 from augment.backtranslation import marian_io
 from augment.backtranslation.cache import TranslationCache
 from models.devices import resolve_device
-from models.pretrained import load_pretrained
 from models.padding import pad
+from models.pretrained import load_pretrained
 from robustflow.seeds import row_seed
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ import shutil
 import time
 from pathlib import Path
 
-from robustflow.rows import read_rows
 from experiments.search.settings import SearchSettings
+from robustflow.rows import read_rows
 from robustflow.search_space import suggest
 from robustflow.sweep import point_train_settings
 
@@ -36,14 +36,14 @@ def run_trial(s: SearchSettings, trial, train_path: str, dev_path: str, clean_re
               prune) -> dict:
     """Train and attack; returns the trial's record (settings, dev figures, timings). ``prune(epoch,
     score)`` reports each epoch's dev score and raises optuna.TrialPruned to stop a poor trial."""
-    from robustflow.recipes import RecipeSettings
     from augment.attacks.runners import RUNNERS
     from augment.attacks.shards import attack_slice
     from evaluation.evaluate_model import attack_result
-    from robust_train.fine_tune import training_inputs
-    from robust_train.trainer import TrainConfig, train
     from models.devices import resolve_device
     from models.existing import load_model, model_spec
+    from robust_train.fine_tune import training_inputs
+    from robust_train.trainer import TrainConfig, train
+    from robustflow.recipes import RecipeSettings
 
     suggested = suggest(trial, s.block["space"])
     settings = trial_settings(s, suggested)

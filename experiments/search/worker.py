@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from robustflow.atomic import write_json
 from experiments.search.settings import SearchSettings
 from experiments.search.study import CONSTRAINTS, open_study
 from experiments.search.trial import objective_value, run_trial
+from robustflow.atomic import write_json
 
 log = logging.getLogger(__name__)
 WORKER = "worker"  # user attribute: which worker ran a trial

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from robustflow.atomic import write_json
 from experiments.search.promote import promoted_params
 from experiments.tracking.records import file_digest, model_record, report_record, trial_records
 from experiments.tracking.settings import TrackingSettings
 from experiments.tracking.store import log_records
+from robustflow.atomic import write_json
 from robustflow.variants import SEARCH
 
 log = logging.getLogger(__name__)

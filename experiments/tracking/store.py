@@ -13,9 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from robustflow.errors import ResourceError
 from experiments.tracking.records import artifact_files
 from experiments.tracking.settings import TrackingSettings
+from robustflow.errors import ResourceError
 
 log = logging.getLogger(__name__)
 MAX_PARAM = 6000  # MLflow's limit on a param value

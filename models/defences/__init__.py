@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from robustflow.defence_settings import combined_settings, declared_sources  # noqa: F401 (re-exported)
 from models.defences.smoothing import Smoothing
 from models.defences.spelling import WHOLE_WORD, SpellingCorrector
+from robustflow.defence_settings import combined_settings, declared_sources  # noqa: F401 (re-exported)
 from robustflow.errors import ConfigError, ResourceError
 
 FOLDER = "defence"

@@ -3,8 +3,8 @@ and attack recipe allows (read from the task objects and the two registries)."""
 
 from __future__ import annotations
 
-from robustflow.recipes import RECIPES, option_names, types_with
 from robustflow.augmenter_types import type_problem
+from robustflow.recipes import RECIPES, option_names, types_with
 from robustflow.tasks import task_for
 
 

@@ -2,8 +2,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # this checkout's packages, in any job env
-from robustflow.logs import job_logging
 from experiments.search.summary import summarize
+from robustflow.logs import job_logging
 
 with job_logging(snakemake.log[0]) as log:
     summary = summarize(list(snakemake.input.workers), snakemake.params.search, snakemake.output[0])

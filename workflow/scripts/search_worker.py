@@ -2,10 +2,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # this checkout's packages, in any job env
-from models.devices import set_threads
-from robustflow.logs import job_logging
 from experiments.search.settings import SearchSettings
 from experiments.search.worker import run_worker
+from models.devices import set_threads
+from robustflow.logs import job_logging
 
 with job_logging(snakemake.log[0]):
     set_threads(snakemake.threads)

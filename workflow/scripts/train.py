@@ -2,10 +2,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # this checkout's packages, in any job env
-from robust_train.fine_tune import FineTuneSettings, fine_tune
-from models.devices import set_threads
-from robustflow.logs import job_logging
 from experiments.search.promote import promoted_params
+from models.devices import set_threads
+from robust_train.fine_tune import FineTuneSettings, fine_tune
+from robustflow.logs import job_logging
 
 with job_logging(snakemake.log[0]):
     set_threads(snakemake.threads)
