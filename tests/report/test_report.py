@@ -202,7 +202,21 @@ def assert_same_results_in_a_second_run(first, cfg):
     files = sorted(p.relative_to(first) for p in (first / "results").rglob("*") if p.is_file())
     assert len(files) > 50 and files == sorted(p.relative_to(second) for p in (second / "results").rglob("*") if p.is_file())
     differ = [str(f) for f in files if (first / f).read_bytes() != (second / f).read_bytes()]
-    assert not differ, differ
+    assert not differ, f"{differ}\n{training_start_lines(first, second, differ)}"
+
+
+def training_start_lines(first, second, differ) -> str:
+    """For each differing training job, what its two logs say about its start (numeric environment,
+    initial weights, first batch): tells inputs, start state and kernels apart when a run drifts."""
+    lines = []
+    for path in differ:
+        parts = path.split("/")
+        if parts[:2] == ["results", "train"] and parts[-1] == "metrics.json":
+            log = "logs/train/" + "/".join(parts[2:-1]) + ".log"
+            for run in (first, second):
+                text = (run / log).read_text() if (run / log).is_file() else ""
+                lines += [f"{run.name}: {line}" for line in text.splitlines() if "numerics" in line or "first batch" in line]
+    return "\n".join(lines)
 
 
 def test_tiny_ner_chain_reports_entity_types_and_keeps_gold_entities(tmp_path):
