@@ -1,7 +1,10 @@
-"""The pieces every stage shares: config validation and typed settings, the task objects
-(classification, NER), model loading, seeds, atomic writes, row files, devices, errors, job logs,
-and the code digests that let Snakemake rerun exactly the jobs whose code changed.
+"""The ground floor: what every stage shares, importing nothing above it (tests/test_architecture.py).
 
-Stage packages: prepare/ (sources, ingest, cleaning), augment/ (augmentation, back-translation,
-adversarial examples, training sets), robust_train/ (fine-tuning), evaluation/, report/.
+Config loading and validation, the task objects (classification, NER), the tables the stages
+declare for validation to read (attack recipes, augmenter types, gate metrics, candidate sources,
+defence settings, the search space, sweeps and variant names), seeds, atomic writes, row files,
+numerics, errors, job logs and statistics.
+
+Above it, in import order: prepare/, resources/, models/, augment/, robust_train/, evaluation/,
+experiments/, report/.
 """
