@@ -138,8 +138,9 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
         model = with_lora(model, task, cfg.lora, also_train=new_modules)
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
         log.info("LoRA r=%d: %d of %d parameters train", cfg.lora.r, trainable, sum(p.numel() for p in model.parameters()))
-    model.to(device)
+    # Digested while still on the CPU: on a GPU it would copy every weight back just to hash it.
     log.info("numerics %s; initial weights %s", numeric_environment(), tensors_digest(model.state_dict()))
+    model.to(device)
     if defence is not None:
         defence.bind_tokenizer(tokenizer)
     defended = (lambda rows: defence.rows(task, rows)) if defence is not None else list
