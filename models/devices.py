@@ -31,7 +31,14 @@ def resolve_device(device: str, option: str = "device") -> str:
 
 
 def set_threads(threads: int) -> None:
-    """torch's CPU threads = the job's `threads:` (torch's default oversubscribes a shared machine)."""
+    """torch's CPU threads = the job's `threads:` (torch's default oversubscribes a shared machine).
+
+    Only when torch does not run that many already: Snakemake starts every job with OMP_NUM_THREADS
+    and MKL_NUM_THREADS set to its threads, and calling torch.set_num_threads anyway, even with the
+    same count, made the first forward pass of about 1 process in 16 differ in its last bits
+    (2 of 38 fresh processes against 0 of 100 without the call; docs/results.md, "The byte-identity
+    flake"), which broke same-config-same-bytes."""
     import torch
 
-    torch.set_num_threads(threads)
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)

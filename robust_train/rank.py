@@ -11,6 +11,8 @@ from pathlib import Path
 
 import torch
 
+from models.devices import set_threads
+
 
 def die_with_launcher() -> None:
     """torchrun puts the ranks in a session of their own, so a SIGKILL to the job's process group
@@ -49,7 +51,7 @@ def main(job: str) -> None:
     import torch.distributed as dist
 
     die_with_launcher()
-    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    set_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))  # torchrun sets it; left alone when torch already runs it
     fn, args = pickle.loads(Path(job).read_bytes())
     init_rank()
     try:

@@ -7,7 +7,8 @@ aligned in memory. Either changes the order of a sum, so a weight differs in its
 whole chain of results drifts (seen twice in 2026-12 on the tiny NER chain: one trained variant in
 two identical runs differed from its second optimiser step on). AUTO,STRICT keeps the fastest
 code path the CPU has and makes it alignment-independent; OpenMP may not shrink teams either.
-A value the user set is kept."""
+A value the user set is kept. (What did break those runs was a redundant torch.set_num_threads in
+every job: models/devices.py, set_threads.)"""
 
 from __future__ import annotations
 
