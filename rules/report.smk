@@ -59,6 +59,43 @@ rule gates:
         "../workflow/scripts/gates.py"
 
 
+# Model cards (report/model_card.py): every trained model's figures in the Hugging Face model-card
+# format (YAML model-index), one README.md per model, so they travel with it; `export_model` copies a
+# model folder with its card in it (on demand: `snakemake results/export/<dataset>/<trainset>/<method>/seed<n>`).
+rule model_cards:
+    input:
+        "results/report/summary.json",
+    output:
+        directory("results/report/cards"),
+    log:
+        "logs/model_cards.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        train_code=code_version("train"),
+        code=code_version("model_cards"),
+    script:
+        "../workflow/scripts/model_cards.py"
+
+
+rule export_model:
+    input:
+        model="results/train/{dataset}/{trainset}/{method}/seed{seed}/model",
+        cards="results/report/cards",
+    output:
+        directory("results/export/{dataset}/{trainset}/{method}/seed{seed}"),
+    log:
+        "logs/export/{dataset}/{trainset}/{method}/seed{seed}.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        code=code_version("export_model"),
+    script:
+        "../workflow/scripts/export_model.py"
+
+
 # The sweep's chosen point (report/choose.py, the `sweep.choose` rule), promoted: its model of the
 # first seed copied to results/best/, with what was chosen and why.
 rule best_model:
@@ -74,6 +111,7 @@ rule best_model:
         ENV
     params:
         seed=TRAIN["seeds"][0],
+        train_code=code_version("train"),  # named in the promoted model's card
         code=code_version("best_model"),
     script:
         "../workflow/scripts/best_model.py"

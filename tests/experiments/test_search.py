@@ -96,7 +96,7 @@ def test_two_parallel_workers_share_the_budget_and_the_best_trial_is_retrained_e
     cfg["search"]["trials"] = 6
     dry = run_snakemake(tmp_path, cfg, "-n").stdout
     jobs = sorted(line.split()[1].rstrip(":") for line in dry.splitlines() if line.startswith(("rule ", "localrule ")))
-    assert jobs == ["all", "attack_shard", "evaluate", "merge_attack", "report", "search_best", "search_worker",
+    assert jobs == ["all", "attack_shard", "evaluate", "merge_attack", "model_cards", "report", "search_best", "search_worker",
                     "search_worker", "train"], dry[-3000:]
     assert "method=none" not in dry, "the baseline is not retrained"
 

@@ -7,6 +7,7 @@ import copy
 import json
 
 import pytest
+from huggingface_hub import ModelCard
 
 from conftest import absolutise, repo_config, run_snakemake
 from report.choose import pareto, trade_off
@@ -98,11 +99,14 @@ def test_a_sweep_runs_as_jobs_and_a_new_value_adds_only_its_own(tmp_path):
     assert choice["variant"] == t["chosen"]
     chosen = res / "train/tiny" / t["chosen"] / "seed7/model"
     assert (res / "best/tiny/model/model.safetensors").read_bytes() == (chosen / "model.safetensors").read_bytes()
+    card = ModelCard((res / "best/tiny/model/README.md").read_text())  # the promoted model carries its figures
+    assert card.data.robustflow["method"] == t["chosen"].split("/")[1] and card.data.eval_results
     assert (res / "report/plots/tiny_tradeoff.png").is_file()
     assert "Sweep: the trade-off and the chosen point" in (res / "report/report.html").read_text()
     # epsilon 0.5 added: its training, attack and evaluation, then the report and the choice; nothing else
     cfg["sweep"]["grid"]["epsilon"] = [0.1, 0.5, 1.0]
     dry = run_snakemake(tmp_path, cfg, "-n").stdout
     jobs = [line.split()[1].rstrip(":") for line in dry.splitlines() if line.startswith(("rule ", "localrule "))]
-    assert sorted(jobs) == ["all", "attack_shard", "best_model", "evaluate", "merge_attack", "report", "train"], dry[-3000:]
+    assert sorted(jobs) == ["all", "attack_shard", "best_model", "evaluate", "merge_attack", "model_cards", "report",
+                            "train"], dry[-3000:]
     assert "method=fgm-epsilon0.5" in dry and "method=fgm-epsilon0.1" not in dry

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 
 import pytest
+from huggingface_hub import ModelCard
 
 from robustflow import iob
 from robustflow.rows import read_rows
@@ -116,6 +117,7 @@ def test_tiny_chain_produces_the_report_and_summary(tmp_path):
     names = zipfile.ZipFile(tmp_path / "report.zip").namelist()
     assert any(n.endswith("report.html") for n in names) and any(n.endswith("tiny_noise.png") for n in names)
     assert_same_results_in_a_second_run(tmp_path, cfg)
+    assert_model_cards_hold_the_report_s_figures(tmp_path, cfg, data)
     assert_a_failing_gate_fails_the_run(tmp_path, cfg)
     assert_existing_models_are_evaluated_without_training(tmp_path, cfg)
 
@@ -171,6 +173,29 @@ def assert_existing_models_are_evaluated_without_training(workdir, cfg):
     assert same and all(c["difference"] == 0 for c in same), "the baseline compared with itself"
 
 
+def assert_model_cards_hold_the_report_s_figures(workdir, cfg, data):
+    """Every trained model's card parses as a Hugging Face model card whose model-index holds the
+    report's figures with their rows; exporting a model copies its folder with the card in it."""
+    res = workdir / "results"
+    for run in data["runs"]:
+        key = f"tiny/{run['trainset']}/{run['method']}/seed7"
+        card = ModelCard((res / "report/cards" / key / "README.md").read_text())
+        found = {r.metric_config: r for r in card.data.eval_results}
+        intervals = data["evidence"]["intervals"][f"{run['trainset']}/{run['method']}"]
+        assert found["clean"].metric_value == pytest.approx(run["evaluation"]["headline"], abs=1e-6)
+        assert found["clean"].metric_args["n"] == run["evaluation"]["clean"]["n"] == intervals["clean"]["n"]
+        attack, figure = found["attack/deepwordbug"], intervals["under deepwordbug"]
+        assert attack.metric_value == pytest.approx(run["evaluation"]["attacks"]["deepwordbug"]["metric_under_attack"], abs=1e-6)
+        assert attack.metric_args == {"n": 8, "interval_95": pytest.approx([figure["low"], figure["high"]], abs=1e-6)}
+        assert {"suite/typos_10", "suite/typos_30", "suite/synonyms"} <= set(found)
+        assert card.data.base_model == "sentence-transformers/all-MiniLM-L6-v2" and card.data.pipeline_tag == "text-classification"
+        assert card.data.robustflow["method"] == run["method"] and card.data.robustflow["seed"] == 7
+    run_snakemake(workdir, cfg, "results/export/tiny/clean/fgm/seed7")
+    exported, trained = res / "export/tiny/clean/fgm/seed7", res / "train/tiny/clean/fgm/seed7/model"
+    assert (exported / "model.safetensors").read_bytes() == (trained / "model.safetensors").read_bytes()
+    assert (exported / "README.md").read_text() == (res / "report/cards/tiny/clean/fgm/seed7/README.md").read_text()
+
+
 def assert_a_failing_gate_fails_the_run(workdir, cfg):
     """Gates rerun only the report and the gates job; a failing one makes snakemake exit non-zero
     with what failed, and the report and JUnit file are still written."""
@@ -182,7 +207,7 @@ def assert_a_failing_gate_fails_the_run(workdir, cfg):
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
     assert "robustness gates: 4 of 5 passed" in out and "FAILED attack_floor: tiny clean/fgm: under_attack deepwordbug" in out
-    assert ran_rules(proc) == {"report", "gates"}
+    assert {"report", "gates"} <= ran_rules(proc) <= {"report", "gates", "model_cards"}  # cards: may start before gates fail
     suite = ET.fromstring((workdir / "results/report/junit.xml").read_text()).find("testsuite")
     assert suite.get("tests") == "5" and suite.get("failures") == "1"
     html = (workdir / "results/report/report.html").read_text()
@@ -255,4 +280,12 @@ def test_tiny_ner_chain_reports_entity_types_and_keeps_gold_entities(tmp_path):
     for r in jsonl(res / f"attack/{ds}/test/clean/none+spelling/seed{cfg['seed']}/deepwordbug.jsonl"):
         assert [t for t, _, _ in iob.spans(r["tags"])] == [t for t, _, _ in iob.spans(r["perturbed_tags"])]
     assert "Input defences" in (res / "report/report.html").read_text()
+    # The tagger's card: entity F1 (seqeval), a suite and an attack of the same name kept apart, the defence named.
+    card = ModelCard((res / f"report/cards/{ds}/clean/none+spelling/seed{cfg['seed']}/README.md").read_text())
+    found = {r.metric_config: r for r in card.data.eval_results}
+    assert card.data.pipeline_tag == "token-classification" and {r.metric_type for r in found.values()} == {"seqeval"}
+    assert {"clean", "suite/mentions", "attack/mentions", "attack/deepwordbug"} <= set(found)
+    clean_defended = next(r for r in defended if r["trainset"] == "clean")
+    assert found["clean"].metric_value == pytest.approx(clean_defended["evaluation"]["headline"], abs=1e-6)
+    assert card.data.robustflow["defence"] == "spelling"
     assert_same_results_in_a_second_run(tmp_path, cfg)

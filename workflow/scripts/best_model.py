@@ -7,4 +7,5 @@ from robustflow.logs import job_logging
 
 with job_logging(snakemake.log[0]):
     out = snakemake.output
-    promote(snakemake.input.summary, snakemake.wildcards.dataset, snakemake.params.seed, out.model, out.choice)
+    promote(snakemake.input.summary, snakemake.wildcards.dataset, snakemake.params.seed, out.model, out.choice,
+            snakemake.params.train_code)
