@@ -190,7 +190,7 @@ def assert_model_cards_hold_the_report_s_figures(workdir, cfg, data):
         assert {"suite/typos_10", "suite/typos_30", "suite/synonyms"} <= set(found)
         assert card.data.base_model == "sentence-transformers/all-MiniLM-L6-v2" and card.data.pipeline_tag == "text-classification"
         assert card.data.robustflow["method"] == run["method"] and card.data.robustflow["seed"] == 7
-    run_snakemake(workdir, cfg, "results/export/tiny/clean/fgm/seed7")
+    run_snakemake(workdir, None, "results/export/tiny/clean/fgm/seed7", "--configfile", str(workdir / "config.yaml"))
     exported, trained = res / "export/tiny/clean/fgm/seed7", res / "train/tiny/clean/fgm/seed7/model"
     assert (exported / "model.safetensors").read_bytes() == (trained / "model.safetensors").read_bytes()
     assert (exported / "README.md").read_text() == (res / "report/cards/tiny/clean/fgm/seed7/README.md").read_text()
