@@ -8,6 +8,8 @@ the logic behind them lives here, so that it is tested without Snakemake (tests/
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from robustflow.defence_settings import combined_settings
 from robustflow.sweep import point_train_settings, sweep_points
 from robustflow.variants import SEARCH, split_method, trained_variants
@@ -113,7 +115,14 @@ def run_files(config: dict, dataset: str, run: dict) -> dict:
         "metrics": f"results/train/{path}/metrics.json" if trained else None,
         "timing": f"benchmarks/train/{path}.timing.json" if trained else None,
         "model": None if trained else {"name_or_path": entry["name_or_path"], "label_map": entry["label_map"]},
+        "card": None if trained else local_card(entry["name_or_path"]),
     }
+
+
+def local_card(name_or_path: str) -> str | None:
+    """An existing model folder's model card (README.md), when it has one: the report shows its figures."""
+    card = Path(name_or_path).expanduser() / "README.md"
+    return str(card) if card.is_file() else None
 
 
 def report_datasets(config: dict) -> dict:
@@ -144,7 +153,7 @@ def report_input_files(config: dict) -> list[str]:
     for spec in report_datasets(config).values():
         files += [spec["clean_report"], spec["ingest_report"], *spec["suite_stats"].values(), *spec["examples"].values()]
         files += [p for p in (spec["augment_report"], spec["adversarial_report"], spec["repair_report"], spec["search"]) if p]
-        files += [run[k] for run in spec["runs"] for k in ("evaluation", "metrics", "timing") if run[k]]
+        files += [run[k] for run in spec["runs"] for k in ("evaluation", "metrics", "timing", "card") if run[k]]
     return files
 
 

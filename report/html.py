@@ -9,6 +9,7 @@ import yaml
 
 from report.tables import (Evidence, attacks_table, calibration_table, esc, findings_html, overview_table, pct,
                            repair_table, search_table, suites_table, table, tradeoff_table)
+from report.model_card import measured_here
 from robustflow.tasks import Task, task_for
 
 CSS = """
@@ -132,7 +133,33 @@ def existing_html(runs: list[dict]) -> str:
     if not rows:
         return ""
     return ("<h3>Existing models</h3><p>Evaluated as they are (not trained by this workflow), on the same rows, "
-            "suites and attacks as every other variant.</p>" + table(["variant", "model", "labels renamed"], rows, left=3))
+            "suites and attacks as every other variant.</p>" + table(["variant", "model", "labels renamed"], rows, left=3)
+            + cards_html(runs))
+
+
+def cards_html(runs: list[dict]) -> str:
+    """What existing models' own model cards declare, beside what this run measured on the same model."""
+    rows = []
+    for r in runs:
+        card = r.get("card")
+        if not card:
+            continue
+        variant = esc(f"existing/{r['method']}")
+        if card["error"]:
+            rows.append([variant, f"<em>README.md is not a readable model card: {esc(card['error'])}</em>", "", "", "", ""])
+        for res in card["results"]:
+            here = measured_here(r["evaluation"], res["config"])
+            value = res["value"]
+            rows.append([variant, esc(res["name"]), esc(" / ".join(str(x) for x in (res["dataset"], res["split"]) if x)),
+                         pct(value) if isinstance(value, (int, float)) and 0 <= value <= 1 else esc(value),
+                         esc(res["n"] if res["n"] is not None else "–"), pct(here)])
+    if not rows:
+        return ""
+    return ("<p>What their model cards say (the <code>model-index</code> of the folder's README.md), beside "
+            "this run's measurement of the same figure where the card names one measured here (robustflow's "
+            "cards do: clean, suite/…, attack/…); other figures were measured on the card author's data.</p>"
+            + table(["variant", "the card's figure", "dataset / split", "card, %", "rows", "measured here, %"], rows,
+                    left=3))
 
 
 def truncation_html(runs: list[dict]) -> str:

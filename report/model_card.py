@@ -105,6 +105,35 @@ def body(name: str, task: str, run: dict, rows: list[dict], base: str, train_cod
     return "\n".join(lines) + "\n"
 
 
+def card_results(path: str) -> dict:
+    """The evaluation results an existing model's card declares (its `model-index`), for the report to
+    show beside what this run measured; a card that does not parse is reported, not fatal."""
+    from huggingface_hub import ModelCard
+
+    try:
+        results = ModelCard(Path(path).read_text(encoding="utf-8")).data.eval_results or []
+    except Exception as error:  # a hand-written README.md is no contract: say why its figures are missing
+        log.warning("%s is not a readable model card (%s): its figures are not shown", path, error)
+        return {"path": path, "results": [], "error": f"{type(error).__name__}: {error}"}
+    return {"path": path, "error": None, "results": [
+        {"name": r.metric_name or r.metric_type, "type": r.metric_type, "value": r.metric_value,
+         "config": r.metric_config, "dataset": r.dataset_name, "split": r.dataset_split,
+         "n": (r.metric_args or {}).get("n") if isinstance(r.metric_args, dict) else None} for r in results]}
+
+
+def measured_here(evaluation: dict, config: str | None):
+    """This run's figure for a card's `config` (robustflow's own cards name them: clean,
+    suite/<name>, attack/<recipe>), or None when the card's figure is not one measured here."""
+    kind, _, name = (config or "").partition("/")
+    if config == "clean":
+        return evaluation["headline"]
+    if kind == "suite" and name in evaluation.get("suites", {}):
+        return evaluation["suites"][name]["metric"]
+    if kind == "attack" and name in evaluation.get("attacks", {}):
+        return evaluation["attacks"][name]["metric_under_attack"]
+    return None
+
+
 def export_model(model_dir: str, cards_dir: str, key: str, out_dir: str) -> None:
     """A copy of the model folder with its card as README.md: the folder to push or hand on."""
     card = Path(cards_dir) / key / "README.md"

@@ -11,6 +11,7 @@ from experiments.search.summary import feasible
 from report import adaptive, statistics
 from report.aggregate import aggregate, variant_key
 from report.choose import trade_off
+from report.model_card import card_results
 from report.independence import independence, recipe_of_figure
 from report.independence import table as independence_table
 from robustflow.tasks import Task, task_for
@@ -121,7 +122,8 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
                      "defence": ({"train": metrics.get("defence"), "test": evaluation.get("defence")}
                                  if evaluation.get("defence") else None),
                      "truncation": {"train_words": metrics.get("truncated_words", 0),
-                                    "test": evaluation.get("truncation", {})}})
+                                    "test": evaluation.get("truncation", {})},
+                     **({"card": card_results(run["card"])} if run.get("card") else {})})
     suites = {name: {k: v for k, v in _load(path).items() if k in ("type", "produced", "rows_in", "filtered",
                                                                     "mean_edit_distance", "mean_changed_token_rate",
                                                                     "params")}

@@ -106,7 +106,7 @@ EDITS = {
     "robustflow/stats.py": {"evaluate", "report"},
     "resources/pos_tagger.py": {"attack_shard", "train"},  # word swaps' part-of-speech check (online too)
     "report/html.py": {"report"},
-    "report/model_card.py": {"model_cards"},
+    "report/model_card.py": {"model_cards", "report"},  # the report reads existing models' cards
     "report/gates.py": {"report", "gates"},
     "robustflow/gate_metrics.py": {"report", "gates"},  # (and config validation, which no job runs)
     "robustflow/tasks/ner.py": {"ingest", "clean", "augment", "perturb_suite", "merge_augmented", "adversarial_trainset",

@@ -48,3 +48,21 @@ def test_export_refuses_a_model_without_a_card_and_names_those_with_one(tmp_path
     assert not (tmp_path / "out").exists()
     export_model(str(tmp_path / "model"), str(tmp_path / "cards"), "mr/clean/pgd/seed7", str(tmp_path / "out"))
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["README.md", "config.json"]
+
+
+def test_an_existing_model_s_card_is_read_and_a_broken_one_is_reported_not_fatal(tmp_path):
+    from report.model_card import card_results, measured_here
+
+    good = tmp_path / "good.md"
+    good.write_text(model_cards(summary(run(7, 0.8, 0.5)), "c0de")["mr/clean/pgd/seed7"])
+    read = card_results(str(good))
+    assert read["error"] is None and [(r["config"], r["value"], r["n"]) for r in read["results"]] == [
+        ("clean", 0.8, 40), ("attack/glove", 0.5, 20)]
+    evaluation = run(7, 0.82, 0.4)["evaluation"]
+    assert [measured_here(evaluation, r["config"]) for r in read["results"]] == [0.82, 0.4]
+    assert measured_here(evaluation, "attack/pwws") is None and measured_here(evaluation, None) is None
+
+    broken = tmp_path / "broken.md"
+    broken.write_text("---\nmodel-index: [unclosed\n---\n# a hand-written card\n")
+    read = card_results(str(broken))
+    assert read["results"] == [] and read["error"]

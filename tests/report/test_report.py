@@ -139,6 +139,8 @@ def assert_existing_models_are_evaluated_without_training(workdir, cfg):
     model_config["id2label"] = {i: f"LABEL_{i}" for i in labels}
     model_config["label2id"] = {f"LABEL_{i}": int(i) for i in labels}
     (renamed / "config.json").write_text(json.dumps(model_config))
+    card = res / "report/cards/tiny/clean/none/seed7/README.md"  # the model's own card travels with the copy
+    shutil.copyfile(card, renamed / "README.md")
 
     existing = copy.deepcopy(cfg)
     existing["train"]["methods"] = []
@@ -160,6 +162,12 @@ def assert_existing_models_are_evaluated_without_training(workdir, cfg):
         assert (res / f"evaluate/tiny/existing/{name}.json").read_bytes() == as_trained, name
     html = (res / "report/report.html").read_text()
     assert "Existing models" in html and str(renamed) in html and "LABEL_0 → " in html
+    # its card's figures beside this run's: the same model on the same rows, so the same values
+    run = next(r for r in summary["runs"] if r["method"] == "renamed")
+    declared = {c["config"]: c for c in run["card"]["results"]}
+    assert run["card"]["error"] is None and declared["clean"]["value"] == pytest.approx(run["evaluation"]["headline"], abs=1e-6)
+    assert declared["attack/deepwordbug"]["n"] == 8 and "What their model cards say" in html
+    assert "card" not in next(r for r in summary["runs"] if r["method"] == "mine"), "a folder without README.md"
 
     # Side by side with trained models: the existing model's attacks are reused; nothing is trained.
     both = copy.deepcopy(cfg)
