@@ -81,7 +81,7 @@ def model_card(summary: dict, dataset: str, run: dict, intervals: dict, train_co
         robustflow={"dataset": dataset, "trainset": run["trainset"], "method": run["method"], "seed": run["seed"],
                     "defence": defence.get("name") if isinstance(defence, dict) else None, "base_model": base,
                     "train_code": train_code, "version": summary["software"].get("robustflow")})
-    return f"---\n{data.to_yaml()}\n---\n\n{body(name, task, run, rows, base, train_code)}"
+    return f"---\n{data.to_yaml()}\n---\n\n{body(name, task, run, rows, base, train_code, data.robustflow['defence'])}"
 
 
 def metric_name(row: dict) -> str:
@@ -92,7 +92,7 @@ def metric_name(row: dict) -> str:
     return f"{row['metric']} under the {row['name']} attack"
 
 
-def body(name: str, task: str, run: dict, rows: list[dict], base: str, train_code: str) -> str:
+def body(name: str, task: str, run: dict, rows: list[dict], base: str, train_code: str, defence: str | None) -> str:
     lines = [f"# {name}", "",
              f"A {LABEL[task]} model fine-tuned by robustflow from `{base}`: training set `{run['trainset']}`, "
              f"method `{run['method']}`, seed {run['seed']} (training code {train_code}).", "",
@@ -102,6 +102,10 @@ def body(name: str, task: str, run: dict, rows: list[dict], base: str, train_cod
         lines.append(f"| {metric_name(r)} | {r['value']:.3f} | {r['n']} | {interval} |")
     lines += ["", "Measured by the robustflow report of the run that trained it (`summary.json`); attacks "
               "query the model as deployed, with its input defence when it has one."]
+    if defence:  # the weights alone are not the measured model
+        lines += ["", f"These figures are those of the model behind its `{defence}` input defence (saved in `defence/`): "
+                  "load it with robustflow (`models.trained.load_trained`) to predict through it; plain "
+                  "`transformers` loading skips the defence and does not have these figures."]
     return "\n".join(lines) + "\n"
 
 
