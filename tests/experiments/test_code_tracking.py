@@ -162,6 +162,8 @@ def test_editing_a_module_reruns_exactly_the_rules_that_import_it(tmp_path):
             dry = run_snakemake(work, cfg, "-n", snakefile=snakefile)
         finally:
             path.write_bytes(original)
+        if "train" in expected:  # the model cards name the training code's version
+            expected = expected | {"model_cards"}
         assert code_triggered(summary) == expected, module
         assert expected <= planned(dry), module
         if module.startswith("report/"):
