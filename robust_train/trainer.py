@@ -134,6 +134,11 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
     ranks = Ranks.current()
     device, precision, amp_dtype = _device_and_amp(cfg)
     tokenizer, model, label2id, id2label, new_modules = load_for_training(task, model_path, labels, cfg.trust_remote_code)
+    if device == "cpu" and getattr(model.config, "_attn_implementation", None) == "sdpa":
+        # torch's fused CPU attention (SDPA) gave other weights after the same first step, from the same
+        # weights, batch and RNG, in 5 of 21 fresh training processes; the eager attention in 0 of 17
+        # (docs/results.md, "The byte-identity flake"). Training on a GPU keeps SDPA.
+        model.set_attn_implementation("eager")
     if cfg.lora:
         model = with_lora(model, task, cfg.lora, also_train=new_modules)
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
