@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections import Counter
 from pathlib import Path
 
 from models.pretrained import hub_id
+from report.aggregate import variant_key
 from robustflow.atomic import atomic_dir, write_text
 from robustflow.errors import ConfigError
 from robustflow.rows import read_json
@@ -21,21 +23,20 @@ from robustflow.tasks import task_for
 
 PIPELINE = {"classification": "text-classification", "ner": "token-classification"}
 LABEL = {"classification": "text classification", "ner": "named-entity recognition"}
-log = logging.getLogger(__name__)
 METRIC_TYPE = {"classification": "accuracy", "ner": "seqeval"}  # NER: seqeval's entity-level micro F1
+
+log = logging.getLogger(__name__)
 
 
 def model_cards(summary: dict, train_code: str) -> dict[str, str]:
     """``{dataset/trainset/method/seed{n}: README.md text}`` for every model this run trained."""
     cards = {}
     for dataset, data in summary["datasets"].items():
-        seeds: dict[str, int] = {}
-        for run in data["runs"]:
-            seeds[f"{run['trainset']}/{run['method']}"] = seeds.get(f"{run['trainset']}/{run['method']}", 0) + 1
+        seeds = Counter(variant_key(run) for run in data["runs"])
         for run in data["runs"]:
             if run["trainset"] == "existing":
                 continue
-            variant = f"{run['trainset']}/{run['method']}"
+            variant = variant_key(run)
             intervals = data["evidence"]["intervals"].get(variant, {}) if seeds[variant] == 1 else {}
             cards[f"{dataset}/{variant}/seed{run['seed']}"] = model_card(summary, dataset, run, intervals, train_code)
     return cards
