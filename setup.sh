@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for robustflow: system packages, a venv, the pinned Python stack, offline NLP data.
 # Usage: bash setup.sh [--dev] [--no-tracking] [--no-system] [--force]
-#   --dev        also install the test tools (pytest, hypothesis, snakefmt)
+#   --dev        also install the test tools (pytest, hypothesis, snakefmt; Chromium for the report's browser test)
 #   --no-tracking  skip MLflow (a lighter install; the track job then warns that MLflow is missing)
 #   --no-system  skip apt-get (you installed the Debian packages yourself, or are not root)
 #   --force      reinstall the Python stack even if the venv looks current
@@ -29,6 +29,7 @@ say() { printf '\n== setup: %s\n' "$*"; }
 
 # 1. System packages: Apertium (offline back-translation) and WordNet (synonyms, PWWS).
 APT_PACKAGES=(apertium apertium-eng-spa apertium-eng-cat apertium-eo-en apertium-en-gl wordnet-base wordnet-sense-index)
+[ "$DEV" = 1 ] && APT_PACKAGES+=(chromium)  # the tests open the report's example browser in a headless browser
 if [ "$SYSTEM" = 1 ]; then
   missing=()
   for p in "${APT_PACKAGES[@]}"; do

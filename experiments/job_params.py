@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from robustflow.defence_settings import combined_settings
+from robustflow.reference_run import reference_files
 from robustflow.sweep import point_train_settings, sweep_points
 from robustflow.variants import SEARCH, split_method, trained_variants
 
@@ -116,6 +117,9 @@ def run_files(config: dict, dataset: str, run: dict) -> dict:
         "timing": f"benchmarks/train/{path}.timing.json" if trained else None,
         "model": None if trained else {"name_or_path": entry["name_or_path"], "label_map": entry["label_map"]},
         "card": None if trained else local_card(entry["name_or_path"]),
+        # every attacked test row's record (the report's example browser)
+        "attacks": {r: f"results/attack/{dataset}/test/{run_model(run)}/{r}.jsonl"
+                    for r in config["attack"]["evaluate"]["recipes"] or []},
     }
 
 
@@ -143,6 +147,7 @@ def report_datasets(config: dict) -> dict:
             "examples": {r: f"results/attack/{ds}/test/{ref_dir}/{r}.jsonl" for r in attack["evaluate"]["recipes"]},
             "runs": [run_files(config, ds, run) for run in model_runs(config)],
             "search": search_best(config, ds),
+            "splits": [f"results/clean/{ds}/{s}.parquet" for s in SPLITS],  # the data's fingerprint
         }
     return spec
 
@@ -154,7 +159,22 @@ def report_input_files(config: dict) -> list[str]:
         files += [spec["clean_report"], spec["ingest_report"], *spec["suite_stats"].values(), *spec["examples"].values()]
         files += [p for p in (spec["augment_report"], spec["adversarial_report"], spec["repair_report"], spec["search"]) if p]
         files += [run[k] for run in spec["runs"] for k in ("evaluation", "metrics", "timing", "card") if run[k]]
-    return files
+        files += [path for run in spec["runs"] for path in run["attacks"].values()]
+        files += spec["splits"]
+    reference = (config.get("compare") or {}).get("reference")
+    files += reference_files(reference) if reference else []
+    return list(dict.fromkeys(files))  # the baseline's attacks are its examples too
+
+
+def report_stages(config: dict) -> list[str]:
+    """The workflow scripts whose outputs the report reads: their code versions are recorded in
+    summary.json, so a later run's comparison can say which code changed."""
+    stages = ["ingest", "clean"]
+    stages += ["augment"] if config["augment"]["augmenters"] else []
+    stages += ["perturb_suite"] if config["evaluate"]["suites"] else []
+    stages += ["attack_shard"] if config["attack"]["evaluate"]["recipes"] else []
+    stages += ["train"] if trained_variants(config) else []
+    return stages + ["evaluate"]
 
 
 REPORT_FILES = {"html": "results/report/report.html", "summary": "results/report/summary.json",

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 
 from report.compute import build_compute
+from report.example_browser import browse_rows
 from report.gates import check_gates, junit_xml
 from report.html import render
 from report.plots import make_plots
+from report.reference import since_reference
 from report.summary import build_summary
 from robustflow.atomic import write_json, write_text
+from robustflow.tasks import task_for
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +36,25 @@ def caption_for(name: str) -> str:
 
 def build_report(config: dict, datasets: dict, benchmarks: list[str], out_html: str, out_summary: str,
                  plots_dir: str, out_compute_html: str | None = None, out_compute_json: str | None = None,
-                 out_gates: str | None = None, out_junit: str | None = None) -> dict:
-    """The report (results/report: the same bytes for the same config and seed), the robustness
-    gates' results when asked, and the compute-cost page beside the benchmarks (timings of this run)."""
-    summary = build_summary(config, datasets)
+                 out_gates: str | None = None, out_junit: str | None = None, out_outcomes: str | None = None,
+                 code: dict | None = None) -> dict:
+    """The report (results/report: the same bytes for the same config and seed), its comparison with
+    the reference run when `compare.reference` names one, the robustness gates' results when asked,
+    and the compute-cost page beside the benchmarks (timings of this run). ``code``: the code
+    versions of the stages the report reads, recorded for a later run's comparison."""
+    summary, outcomes = build_summary(config, datasets, code)
+    reference = (config.get("compare") or {}).get("reference")
+    if reference:
+        summary["reference"] = since_reference(summary, outcomes, reference, config["report"], config["seed"])
+        log.info("since the reference run (%s): %s", reference, summary["reference"]["summary"][0])
     summary["gates"] = check_gates(config["gates"], summary)
     plots = make_plots(summary, plots_dir)
     write_json(out_summary, summary)
-    write_text(out_html, render(summary, plots, {n: caption_for(n) for n in plots}))
+    if out_outcomes:
+        write_json(out_outcomes, outcomes)
+    task = task_for(config["task"])
+    browse = {name: browse_rows(task, spec["runs"]) for name, spec in datasets.items()}
+    write_text(out_html, render(summary, plots, {n: caption_for(n) for n in plots}, browse))
     if out_gates:
         write_json(out_gates, summary["gates"])
         write_text(out_junit, junit_xml(summary["gates"]))

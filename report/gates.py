@@ -30,10 +30,35 @@ def _value(gate: dict, data: dict, variant: str) -> tuple[float | None, dict | N
     return data["variants"][variant]["suites"][what][key]["mean"], None
 
 
+def regression_results(name: str, gate: dict, summary: dict) -> list[dict]:
+    """One result per gated variant and figure compared with the reference run: it fails when the
+    figure is worse by more than the margin and the interval of the difference excludes zero (so a
+    difference the rows cannot tell from noise never fails CI). A variant or figure the reference did
+    not have has nothing to regress from: it passes, and the report lists it as new."""
+    margin, results = gate.get("margin", 0.0), []
+    for c in (summary.get("reference") or {}).get("comparisons", []):
+        if (gate["variants"] and c["variant"] not in gate["variants"]) or (gate.get("figures") and c["figure"] not in gate["figures"]):
+            continue
+        worse_by = None if c["difference"] is None else (-c["difference"] if c["higher_is_better"] else c["difference"])
+        beyond_noise = c["low"] is not None and (c["high"] < 0 if c["higher_is_better"] else c["low"] > 0)
+        results.append({"gate": name, "dataset": c["dataset"], "variant": c["variant"], "metric": "regression",
+                        "of": c["figure"], "value": c["difference"], "bound": "regression", "threshold": margin,
+                        "passed": not (worse_by is not None and worse_by > margin and beyond_noise),
+                        "low": c["low"], "high": c["high"], "reference_value": c["reference_value"]})
+    if not results:  # a gate that checks nothing must not pass silently
+        results.append({"gate": name, "dataset": "–", "variant": "–", "metric": "regression",
+                        "of": "no figure in common with the reference run", "value": None, "bound": "regression",
+                        "threshold": margin, "passed": False, "low": None, "high": None, "reference_value": None})
+    return results
+
+
 def check_gates(gates: dict, summary: dict) -> list[dict]:
-    """One result per gate, dataset and gated variant, in config order."""
+    """One result per gate, dataset and gated variant (a regression gate: and figure), in config order."""
     results = []
     for name, gate in gates.items():
+        if gate["metric"] == "regression":
+            results += regression_results(name, gate, summary)
+            continue
         bound, threshold = ("min", gate["min"]) if "min" in gate else ("max", gate["max"])
         for dataset, data in summary["datasets"].items():
             for variant in gate["variants"] or list(data["variants"]):
@@ -49,6 +74,11 @@ def check_gates(gates: dict, summary: dict) -> list[dict]:
 
 def describe(result: dict) -> str:
     what = result["metric"] + (f" {result['of']}" if result["of"] else "")
+    if result["bound"] == "regression":
+        change = "no value" if result["value"] is None else (
+            f"{result['value']:+.4f} against the reference ({result['low']:+.4f} to {result['high']:+.4f})")
+        return (f"{result['dataset']} {result['variant']}: {what} = {change}, may be worse by at most "
+                f"{result['threshold']} unless within noise")
     value = "no value" if result["value"] is None else f"{result['value']:.4f}"
     sign = ">=" if result["bound"] == "min" else "<="
     return f"{result['dataset']} {result['variant']}: {what} = {value}, needs {sign} {result['threshold']}"

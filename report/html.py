@@ -9,7 +9,10 @@ import yaml
 
 from report.tables import (Evidence, attacks_table, calibration_table, esc, findings_html, overview_table, pct,
                            repair_table, search_table, suites_table, table, tradeoff_table)
+from report.example_browser import SCRIPT as BROWSER_SCRIPT
+from report.example_browser import browser_html, changed_positions
 from report.model_card import measured_here
+from report.reference_html import reference_html
 from robustflow.tasks import Task, task_for
 
 CSS = """
@@ -23,6 +26,9 @@ figure{display:inline-block;margin:.4rem 1rem .8rem 0} figure img{max-width:560p
 figcaption{font-size:.82rem;color:#4b5563;max-width:560px}
 mark.old{background:#fde2e1;text-decoration:line-through} mark.new{background:#d9f2df}
 pre{background:#f6f8fa;padding:.8rem;overflow:auto;font-size:.8rem;max-height:28rem}
+.browser label{margin-right:.8rem;font-size:.9rem} table.examples td{font-size:.84rem}
+td.outcome-success{color:#b3261e;font-weight:600} table.examples sub{font-size:.62rem;margin-left:1px}
+table.examples td:last-child{white-space:nowrap}
 .scroll{overflow-x:auto} .example{margin:.5rem 0 .9rem;padding:.5rem .7rem;border-left:3px solid #9aa4b5;background:#fafbfc;font-size:.9rem}
 """
 
@@ -33,13 +39,8 @@ def highlight(words: list[str], changed: set[int], cls: str) -> str:
 
 def example_html(task: Task, ex: dict) -> str:
     old, new, outcome = task.example_view(ex)
-    if len(old) == len(new):
-        changed = {i for i, (a, b) in enumerate(zip(old, new)) if a != b}
-        before, after = highlight(old, changed, "old"), highlight(new, changed, "new")
-    else:  # a mention of another length: mark the words that differ as sets
-        olds, news = {w for pair in ex["changed_words"] for w in pair[0].split()}, {w for pair in ex["changed_words"] for w in pair[1].split()}
-        before = highlight(old, {i for i, w in enumerate(old) if w in olds}, "old")
-        after = highlight(new, {i for i, w in enumerate(new) if w in news}, "new")
+    changed_old, changed_new = changed_positions(old, new, ex["changed_words"])
+    before, after = highlight(old, set(changed_old), "old"), highlight(new, set(changed_new), "new")
     return (f'<div class="example"><div>{before}</div><div>{after}</div>'
             f'<div class="muted">{esc(outcome)}; {ex["queries"]} queries; id {esc(ex["id"])}</div></div>')
 
@@ -178,20 +179,34 @@ def truncation_html(runs: list[dict]) -> str:
                      "of which gold entity words"], rows, left=1))
 
 
+THRESHOLD = {"min": "≥ ", "max": "≤ ", "regression": "worse than the reference by ≤ "}
+
+
+def _gate_row(r: dict) -> list[str]:
+    signed = "+" if r["bound"] == "regression" else ""
+    return [esc(r["gate"]), esc(r["dataset"]), esc(r["variant"]), esc(r["metric"] + (f" {r['of']}" if r["of"] else "")),
+            "–" if r["value"] is None else f"{100 * r['value']:{signed}.1f}"
+            + (f" ({100 * r['low']:{signed}.1f} to {100 * r['high']:{signed}.1f})" if r["low"] is not None else ""),
+            THRESHOLD[r["bound"]] + f"{100 * r['threshold']:.1f}",
+            "<span class='pos'>pass</span>" if r["passed"] else "<span class='neg'><b>FAIL</b></span>"]
+
+
+GATE_HEADERS = ["gate", "dataset", "variant", "figure", "value % (interval)", "threshold %", "result"]
+
+
 def gates_html(results: list[dict]) -> str:
+    """Every gate's result; a regression gate's passing figures (one per variant and figure) folded away."""
     failed = sum(not r["passed"] for r in results)
-    rows = [[esc(r["gate"]), esc(r["dataset"]), esc(r["variant"]),
-             esc(r["metric"] + (f" {r['of']}" if r["of"] else "")),
-             "–" if r["value"] is None else f"{100 * r['value']:.1f}"
-             + (f" ({100 * r['low']:.1f}–{100 * r['high']:.1f})" if r["low"] is not None else ""),
-             ("≥ " if r["bound"] == "min" else "≤ ") + f"{100 * r['threshold']:.1f}",
-             "<span class='pos'>pass</span>" if r["passed"] else "<span class='neg'><b>FAIL</b></span>"]
-            for r in results]
+    shown = [r for r in results if r["bound"] != "regression" or not r["passed"]]
+    folded = [r for r in results if r["bound"] == "regression" and r["passed"]]
     verdict = (f"<p class='neg'><b>{failed} of {len(results)} gates failed</b>: the run exits non-zero.</p>" if failed
                else f"<p class='pos'>all {len(results)} gates passed.</p>")
-    return (verdict + table(["gate", "dataset", "variant", "figure", "value % (interval)", "threshold %", "result"],
-                            rows, left=4)
-            + "<p class='muted'>Each gate reads the figure's point value; the interval shows how sure it is. "
+    return (verdict + (table(GATE_HEADERS, [_gate_row(r) for r in shown], left=4) if shown else "")
+            + (f"<details><summary>{len(folded)} regression checks passed (every gated variant and figure)</summary>"
+               + table(GATE_HEADERS, [_gate_row(r) for r in folded], left=4) + "</details>" if folded else "")
+            + "<p class='muted'>Each gate reads the figure's point value; the interval shows how sure it is. A "
+              "regression gate reads the difference to the reference run (points) and fails only when it is worse "
+              "than its margin and its interval excludes zero. "
               "The same results are in results/report/junit.xml for CI systems.</p>")
 
 
@@ -214,7 +229,9 @@ def search_html(search: dict, trainset: str) -> str:
             "the search never sees test rows.</p>" + search_table(search))
 
 
-def render(summary: dict, plots: dict[str, str], captions: dict[str, str]) -> str:
+def render(summary: dict, plots: dict[str, str], captions: dict[str, str], browse: dict[str, list] | None = None) -> str:
+    """The page; ``browse``: per dataset, every attacked example (report/example_browser.py)."""
+    browse = browse or {}
     task = task_for(summary["task"])
     level, alpha = f"{summary['config']['report']['confidence']:.0%}", summary["config"]["report"]["alpha"]
     out = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>robustflow robustness report</title>"
@@ -226,6 +243,8 @@ def render(summary: dict, plots: dict[str, str], captions: dict[str, str]) -> st
            f"{alpha} and interval excluding zero · every number is in summary.json</p>"]
     if summary.get("gates"):
         out.append("<h2>Robustness gates</h2>" + gates_html(summary["gates"]))
+    if summary.get("reference"):
+        out.append(reference_html(summary["reference"], plots, image))
     for ds, data in summary["datasets"].items():
         ev = Evidence(data["evidence"])
         out.append(f"<h2>{esc(ds)}</h2><h3>What the evidence says</h3>" + findings_html(data["evidence"]))
@@ -249,6 +268,8 @@ def render(summary: dict, plots: dict[str, str], captions: dict[str, str]) -> st
         for recipe, examples in data["examples"].items():
             out.append(f"<h4>{esc(recipe)}</h4>" + ("".join(example_html(task, e) for e in examples)
                                                      or "<p class='muted'>no successful attack</p>"))
+        if browse.get(ds):
+            out.append(f"<h3 id='browse-{esc(ds)}'>Browse every attacked example</h3>" + browser_html(ds, browse[ds]))
         if data.get("repair") and data["evidence"]["baseline"] in data["variants"]:
             r = data["repair"]
             out.append(f"<h3>Targeted repair: before and after</h3><p>{r['repair_rows']} new training rows "
@@ -278,5 +299,7 @@ def render(summary: dict, plots: dict[str, str], captions: dict[str, str]) -> st
     versions = table(["package", "version"], [[esc(k), esc(v)] for k, v in summary["software"].items()])
     config = esc(yaml.safe_dump(summary["config"], sort_keys=False))
     out.append(f"<h2>Provenance</h2>{versions}<h3>Config (validated, defaults filled)</h3><pre>{config}</pre>")
+    if any(browse.values()):
+        out.append(BROWSER_SCRIPT)
     out.append("</body></html>")
     return "\n".join(out)

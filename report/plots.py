@@ -223,6 +223,28 @@ def search_history(dataset: str, search: dict | None, out: Path) -> Path | None:
     return _save(fig, out)
 
 
+CHANGE_COLOURS = {"worse": "#b3261e", "better": "#1b7f3b", "noise": "#8a93a3"}
+
+
+def since_reference(dataset: str, comparisons: list[dict], out: Path) -> Path | None:
+    """Each figure that moved since the reference run: its difference with its interval (points),
+    red when really worse, green when really better, grey within noise; identical ones left out."""
+    moved = [c for c in comparisons if c["dataset"] == dataset and c["change"] in CHANGE_COLOURS]
+    if not moved:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.28 * len(moved)))
+    for y, c in enumerate(reversed(moved)):
+        sign = 1 if c["higher_is_better"] else -1  # drawn as "better to the right" for every figure
+        d, low, high = (sign * 100 * x for x in (c["difference"], c["low"], c["high"]))
+        ax.errorbar([d], [y], xerr=[[d - min(low, high)], [max(low, high) - d]], fmt="o",
+                    color=CHANGE_COLOURS[c["change"]], capsize=3)
+    ax.axvline(0, color="#1d2330", lw=0.8)
+    ax.set_yticks(range(len(moved)), [f"{c['variant']}: {c['figure']}" for c in reversed(moved)], fontsize=8)
+    ax.set_xlabel("change since the reference run, points (right = better; lower-is-better figures flipped)")
+    ax.set_title(f"{dataset}: since the reference run")
+    return _save(fig, out)
+
+
 def safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
@@ -244,5 +266,8 @@ def make_plots(summary: dict, out_dir: str | Path) -> dict[str, str]:
             f"{ds}: clean vs robust trade-off": trade_off(ds, task, data.get("tradeoff"), out_dir / f"{safe(ds)}_tradeoff.png"),
             f"{ds}: search history": search_history(ds, data.get("search"), out_dir / f"{safe(ds)}_search_history.png"),
         }
+        if summary.get("reference"):
+            figures[f"since the reference: {ds}"] = since_reference(ds, summary["reference"]["comparisons"],
+                                                                   out_dir / f"{safe(ds)}_since_reference.png")
         made.update({k: str(p) for k, p in figures.items() if p is not None})
     return made

@@ -35,7 +35,7 @@ def figures(evaluation: dict) -> dict[str, dict]:
 COMPARED = ("clean", "ECE", "suite ", "under ")
 
 
-def _runs(variant_runs: list[dict], label: str) -> tuple[str, list, list]:
+def seed_rows(variant_runs: list[dict], label: str) -> tuple[str, list, list]:
     figs = [figures(r["evaluation"])[label] for r in variant_runs]
     ids = figs[0]["ids"]
     if any(f["ids"] != ids for f in figs):
@@ -49,7 +49,7 @@ def variant_statistics(variants: dict[str, list[dict]], settings: dict, *seed: o
     for name, runs in variants.items():
         out[name] = {}
         for label in figures(runs[0]["evaluation"]):
-            measure, _, rows = _runs(runs, label)
+            measure, _, rows = seed_rows(runs, label)
             out[name][label] = stats.bootstrap_ci(measure, rows, settings["bootstrap"], settings["confidence"],
                                                   *seed, name, label)
     return out
@@ -66,8 +66,8 @@ def comparisons(variants: dict[str, list[dict]], baseline: str, settings: dict, 
         for label in figures(runs[0]["evaluation"]):
             if not label.startswith(COMPARED):
                 continue
-            measure, ids, rows = _runs(runs, label)
-            _, base_ids, base_rows = _runs(variants[baseline], label)
+            measure, ids, rows = seed_rows(runs, label)
+            _, base_ids, base_rows = seed_rows(variants[baseline], label)
             if ids != base_ids:
                 raise ValueError(f"{label}: {name} and the baseline were evaluated on different rows")
             test = stats.paired_difference(measure, rows, base_rows, settings["bootstrap"], settings["confidence"],

@@ -8,10 +8,12 @@ from importlib import metadata
 from pathlib import Path
 
 from experiments.search.summary import feasible
+from experiments.tracking.records import file_digest
 from report import adaptive, statistics
 from report.aggregate import aggregate, variant_key
 from report.choose import trade_off
 from report.model_card import card_results
+from report.outcomes import dataset_outcomes
 from report.independence import independence, recipe_of_figure
 from report.independence import table as independence_table
 from robustflow.tasks import Task, task_for
@@ -74,14 +76,20 @@ def seed_order(run: dict) -> tuple:
     return run["seed"] is None, run["seed"] or 0
 
 
+def variants_of(runs: list[dict]) -> dict[str, list[dict]]:
+    """variant -> its runs, seeds in order."""
+    variants: dict[str, list[dict]] = {}
+    for run in sorted(runs, key=seed_order):
+        variants.setdefault(variant_key(run), []).append(run)
+    return variants
+
+
 def evidence(runs: list[dict], settings: dict, seed: int, dataset: str, baseline: str = "clean/none",
              config: dict | None = None) -> dict:
     """Intervals per variant and figure, paired comparisons with the baseline, and the real
     differences; with ``config``, a gain of a defended variant under an attack whose candidate source
     its defence shares (report/independence.py) is listed apart and not credited."""
-    variants: dict[str, list[dict]] = {}
-    for run in sorted(runs, key=seed_order):
-        variants.setdefault(variant_key(run), []).append(run)
+    variants = variants_of(runs)
     compared = statistics.comparisons(variants, baseline, settings, seed, dataset)
     attack = (config or {}).get("attack", {})
     worst = adaptive.pairs(attack.get("recipes") or {}, list((attack.get("evaluate") or {}).get("recipes") or []))
@@ -130,6 +138,7 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
               for name, path in spec["suite_stats"].items()}
     baseline = spec.get("baseline", "clean/none")
     found = evidence(runs, config["report"], config["seed"], name, baseline, config)
+    outcomes = dataset_outcomes(variants_of(runs))
     for run in runs:  # the per-row contributions are in the evaluation files; the summary keeps the figures
         run["evaluation"] = {k: v for k, v in run["evaluation"].items() if k != "rows"}
     sweep = config.get("sweep")
@@ -149,6 +158,7 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
         "runs": runs,
         "examples": {recipe: example_rows(task, _jsonl(path), examples_per_recipe)
                      for recipe, path in spec["examples"].items()},
+        "outcomes": outcomes,  # taken out by build_summary: outcomes.json, not summary.json
     }
 
 
@@ -160,13 +170,18 @@ def search_summary(best: dict | None) -> dict | None:
     return {k: best[k] for k in ("study", "method", "objective", "budget", "workers", "trials", "best")} | {"table": table}
 
 
-def build_summary(config: dict, datasets: dict) -> dict:
-    """Every figure of the report; no timings (report/compute.py has them), so the same config and
-    seed give the same bytes."""
+def build_summary(config: dict, datasets: dict, provenance: dict | None = None) -> tuple[dict, dict]:
+    """(every figure of the report, the per-row outcomes of the compared figures); no timings
+    (report/compute.py has them), so the same config and seed give the same bytes. ``provenance``:
+    the code versions of the stages the report reads; the data fingerprints are added here."""
+    task = task_for(config["task"])
+    summaries = {name: dataset_summary(task, spec, name, config) for name, spec in datasets.items()}
+    outcomes = {name: data.pop("outcomes") for name, data in summaries.items()}
+    data = {name: file_digest(spec["splits"]) for name, spec in datasets.items() if spec.get("splits")}
     return {
         "task": config["task"],
-        "datasets": {name: dataset_summary(task_for(config["task"]), spec, name, config)
-                     for name, spec in datasets.items()},
+        "datasets": summaries,
         "software": software_versions(),
+        "provenance": {"code": dict(sorted((provenance or {}).items())), "data": data},
         "config": config,
-    }
+    }, outcomes

@@ -15,7 +15,9 @@ METRICS = {
     "pass_rate": ("suite", None),
     "ece": (None, "ECE"),
     "ece_scaled": (None, "ECE after temperature scaling"),
+    "regression": (None, None),  # every compared figure against the reference run (report/reference.py)
 }
+REGRESSION_ONLY = ("margin", "figures")
 
 
 def gate_problems(config: dict) -> list[str]:
@@ -35,9 +37,41 @@ def gate_problems(config: dict) -> list[str]:
         for other in ("recipe", "suite"):
             if other in gate and option != other:
                 problems.append(f"{where}.{other}`: {gate['metric']} takes no {other}")
-        if ("min" in gate) == ("max" in gate):
-            problems.append(f"{where}`: set exactly one of min, max")
+        if gate["metric"] == "regression":
+            problems += _regression_problems(where, gate, config, recipes, suites)
+        else:
+            if ("min" in gate) == ("max" in gate):
+                problems.append(f"{where}`: set exactly one of min, max")
+            problems += [f"{where}.{key}`: only for metric regression" for key in REGRESSION_ONLY if key in gate]
         for variant in gate["variants"] or []:
             if variant not in variants:
                 problems.append(f"{where}.variants`: {variant!r} is not a variant of this experiment ({', '.join(sorted(variants))})")
+    return problems
+
+
+def gated_figures(recipes: list[str], suites: list[str]) -> list[str]:
+    """The figures a regression gate can name (those the report compares)."""
+    return (["clean", "ECE", "ECE after temperature scaling"] + [f"suite {s}" for s in suites]
+            + [f"under {r}" for r in recipes])
+
+
+def _regression_problems(where: str, gate: dict, config: dict, recipes: list[str], suites: list[str]) -> list[str]:
+    from robustflow.errors import ConfigError
+    from robustflow.reference_run import report_folder
+
+    problems = [f"{where}.{key}`: a regression gate takes margin, not {key}" for key in ("min", "max") if key in gate]
+    reference = (config.get("compare") or {}).get("reference")
+    if not reference:
+        problems.append(f"{where}`: a regression gate needs `compare.reference: <the accepted run's results/ folder>`")
+    else:
+        try:
+            report_folder(reference)
+        except ConfigError as e:
+            problems.append(str(e))
+    known = gated_figures(recipes, suites)
+    for figure in gate.get("figures") or []:
+        name = figure.removeprefix("under ")
+        worst_case = figure.startswith("under ") and all(half in recipes for half in name.split(" | "))
+        if figure not in known and not worst_case:
+            problems.append(f"{where}.figures`: {figure!r} is not a figure the report compares ({', '.join(known)})")
     return problems

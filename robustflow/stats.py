@@ -122,6 +122,24 @@ def paired_difference(measure: str, runs: Sequence, baseline: Sequence, draws: i
     return out
 
 
+def unpaired_difference(measure: str, runs: Sequence, other: Sequence, draws: int, level: float, *seed: object) -> dict:
+    """runs − other on different rows (two independent samples, e.g. two data versions): each side
+    resampled on its own; the difference, its percentile interval and a two-sided p-value from the
+    bootstrap's standard error, as in paired_difference."""
+    a, b = as_runs(runs), as_runs(other)
+    if a.shape[1] == 0 or b.shape[1] == 0:
+        return {"difference": None, "low": None, "high": None, "p": 1.0, "test": "none (no rows)", "n": 0}
+    point = mean_value(measure, a) - mean_value(measure, b)
+    rng = np.random.default_rng(row_seed("unpaired", *seed))
+    diffs = (_draws(measure, a, *_resample(a.shape[1], a.shape[0], draws, rng))
+             - _draws(measure, b, *_resample(b.shape[1], b.shape[0], draws, rng)))
+    low, high = np.quantile(diffs, [(1 - level) / 2, 1 - (1 - level) / 2])
+    se = float(np.std(diffs, ddof=1))
+    p = erfc(abs(point) / se / sqrt(2)) if se > 0 else float(point == 0)
+    return {"difference": point, "low": float(low), "high": float(high), "p": float(p),
+            "test": "unpaired bootstrap", "n": int(a.shape[1]), "n_other": int(b.shape[1])}
+
+
 def mcnemar_exact(correct_a: Sequence[float], correct_b: Sequence[float]) -> float:
     """Two-sided exact McNemar test on paired 0/1 outcomes: a binomial test on the discordant pairs."""
     a, b = np.asarray(correct_a) > 0.5, np.asarray(correct_b) > 0.5

@@ -437,6 +437,11 @@ def report_inputs(wildcards):
     return job_params.report_input_files(config)
 
 
+def report_code_versions():
+    """The code versions of the scripts whose outputs the report reads (experiments/job_params.py)."""
+    return {stage: code_version(stage) for stage in job_params.report_stages(config)}
+
+
 def benchmark_files():
     """The benchmark files of this experiment's jobs (the report's compute-cost table)."""
     files = []

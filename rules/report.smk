@@ -24,6 +24,8 @@ rule report:
         ),
         gates="results/report/gates.json",
         junit="results/report/junit.xml",
+        # per-row outcomes of the compared figures: what a later run's `compare.reference` pairs with
+        outcomes="results/report/outcomes.json",
         # Timings change every run: beside the benchmarks, so results/ stays byte-identical.
         compute_html="benchmarks/report/compute.html",
         compute_json="benchmarks/report/compute.json",
@@ -36,6 +38,7 @@ rule report:
         datasets=report_datasets(),
         benchmarks=benchmark_files(),
         config=report_config(),
+        stages=report_code_versions(),  # recorded in summary.json for a later run's comparison
         code=code_version("report"),
     script:
         "../workflow/scripts/report.py"

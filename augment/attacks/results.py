@@ -19,13 +19,20 @@ def outcome_record(row: dict, recipe: str, result, label_names: list[str]) -> di
     original, perturbed = result.original_result, result.perturbed_result
     words = changed_words(original.attacked_text, perturbed.attacked_text) if status == "success" else []
     n_words = max(len(original.attacked_text.words), 1)
+    gold = int(original.ground_truth_output)
     return {
         "id": row["id"], "recipe": recipe, "status": status, "text": row["text"], "label": row["label"],
         "perturbed_text": perturbed.attacked_text.text if status == "success" else row["text"],
         "original_prediction": label_names[int(original.output)],
         "perturbed_prediction": label_names[int(perturbed.output)],
         "changed_words": words, "perturbed_ratio": len(words) / n_words, "queries": int(perturbed.num_queries),
+        # the model's probability of the gold label on the original text and on the attack's final text
+        "confidence": [gold_probability(original.raw_output, gold), gold_probability(perturbed.raw_output, gold)],
     }
+
+
+def gold_probability(probabilities, gold: int) -> float:
+    return round(float(probabilities[gold]), 6)
 
 
 def attack_summary(records: list[dict]) -> dict:

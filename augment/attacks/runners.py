@@ -9,7 +9,7 @@ from collections import OrderedDict
 
 from augment.attacks.model_wrapper import FastClassifierWrapper
 from augment.attacks.recipes import build_attack
-from augment.attacks.results import outcome_record
+from augment.attacks.results import gold_probability, outcome_record
 from augment.attacks.word_split_cache import cached_word_splits
 from models.trained import TrainedModel
 from robustflow.recipes import RecipeSettings
@@ -62,20 +62,24 @@ def attack_classifier(rows: list[dict], name: str, recipe: RecipeSettings, train
 def judged(record: dict, row: dict, deployed: FastClassifierWrapper, labels: list[str]) -> dict:
     """An adaptive attack's record as the deployed model sees it: skipped where it misclassifies the
     original, a success only where it misclassifies the perturbed text (else failed, unperturbed)."""
-    def predicted(text) -> str:
-        return labels[int(deployed([text])[0].argmax())]
+    gold = labels.index(row["label"])
 
-    original = predicted(attack_input(row))
+    def predicted(text) -> tuple[str, float]:
+        probabilities = deployed([text])[0]
+        return labels[int(probabilities.argmax())], gold_probability(probabilities, gold)
+
+    original, before = predicted(attack_input(row))
     if original != row["label"]:
         return {**record, "status": "skipped", "original_prediction": original, "perturbed_prediction": original,
-                "perturbed_text": row["text"], "changed_words": [], "perturbed_ratio": 0.0}
+                "perturbed_text": row["text"], "changed_words": [], "perturbed_ratio": 0.0, "confidence": [before, before]}
     if record["status"] == "success":
         perturbed_row = {**row, "text": record["perturbed_text"]}
-        after = predicted(attack_input(perturbed_row))
+        after, confidence = predicted(attack_input(perturbed_row))
         if after != row["label"]:
-            return {**record, "original_prediction": original, "perturbed_prediction": after}
+            return {**record, "original_prediction": original, "perturbed_prediction": after,
+                    "confidence": [before, confidence]}
     return {**record, "status": "failed", "original_prediction": original, "perturbed_prediction": original,
-            "perturbed_text": row["text"], "changed_words": [], "perturbed_ratio": 0.0}
+            "perturbed_text": row["text"], "changed_words": [], "perturbed_ratio": 0.0, "confidence": [before, before]}
 
 
 def attack_tagger(rows: list[dict], name: str, recipe: RecipeSettings, trained: TrainedModel, seed: int,

@@ -210,11 +210,26 @@ def defence_problems(config: dict) -> list[str]:
     return problems
 
 
+def compare_problems(config: dict) -> list[str]:
+    """`compare.reference` holds an earlier run's report (a regression gate names the same problem)."""
+    from robustflow.errors import ConfigError
+    from robustflow.reference_run import report_folder
+
+    reference = config["compare"].get("reference")
+    if not reference or any(g["metric"] == "regression" for g in config["gates"].values()):
+        return []
+    try:
+        report_folder(reference)
+    except ConfigError as e:
+        return [str(e)]
+    return []
+
+
 def semantic_problems(config: dict) -> list[str]:
     from robustflow.gate_metrics import gate_problems  # after attack_problems: it fills attack.evaluate.recipes
 
     problems = (dataset_problems(config) + augment_problems(config)
                 + augmenter_problems(config["task"], config["evaluate"]["suites"], "evaluate.suites")
                 + attack_problems(config))
-    return (problems + defence_problems(config) + gate_problems(config) + sweep_problems(config)
-            + search_problems(config))
+    return (problems + defence_problems(config) + gate_problems(config) + compare_problems(config)
+            + sweep_problems(config) + search_problems(config))

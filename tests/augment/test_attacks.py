@@ -75,13 +75,18 @@ def test_sharded_attack_equals_one_job(tmp_path, classifier, cls_rows, recipe):
     assert summary["success"] + summary["failed"] + summary["skipped"] == len(one) == 14
     assert summary["success"] > 0, "a random tiny model should be easy to fool"
     for r in one:
+        before, after = r["confidence"]  # the gold label's probability (two labels: right means above 0.5)
         if r["status"] == "success":
             assert r["perturbed_prediction"] != r["label"] == r["original_prediction"]
             assert r["perturbed_text"] != r["text"] and r["changed_words"]
             for old, new in r["changed_words"]:
                 assert old in r["text"].split() and new in r["perturbed_text"].split()
+            assert before >= 0.5 >= after
         elif r["status"] == "skipped":
             assert r["original_prediction"] != r["label"] and r["perturbed_text"] == r["text"]
+            assert before == after <= 0.5
+        else:
+            assert before >= 0.5 and after >= 0.5
 
 
 def test_padded_batches_bucket_each_query_by_its_own_length():

@@ -79,7 +79,23 @@ def test_the_report_reads_every_run_and_only_the_reports_that_exist():
     files = jp.report_input_files(cfg)
     assert "results/evaluate/tiny/clean/fgm/seed2.json" in files
     assert "benchmarks/train/tiny/clean/fgm/seed2.timing.json" in files
+    # every model's attacked test rows (the example browser) and the clean splits (the data fingerprint)
+    assert {"results/attack/tiny/test/clean/fgm/seed2/pwws.jsonl", "results/clean/tiny/train.parquet"} <= set(files)
     assert len(files) == len(set(files))
+
+
+def test_the_report_reads_the_reference_run_it_is_compared_with(tmp_path):
+    cfg = config_with(methods=["none"], trainsets=["clean"])
+    kept = tmp_path / "accepted/results/report"
+    kept.mkdir(parents=True)
+    (kept / "summary.json").write_text("{}")
+    cfg["compare"] = {"reference": str(tmp_path / "accepted")}
+    assert str(kept.resolve() / "summary.json") in jp.report_input_files(cfg)
+    (kept / "outcomes.json").write_text("{}")
+    assert str(kept.resolve() / "outcomes.json") in jp.report_input_files(cfg)
+    assert jp.report_stages(cfg) == ["ingest", "clean", "augment", "perturb_suite", "attack_shard", "train", "evaluate"]
+    cfg["augment"]["augmenters"], cfg["train"]["methods"] = {}, []
+    assert jp.report_stages(cfg) == ["ingest", "clean", "perturb_suite", "attack_shard", "evaluate"]
 
 
 def test_the_track_spec_logs_each_runs_training_params():

@@ -81,6 +81,11 @@ def test_tiny_chain_produces_the_report_and_summary(tmp_path):
     for needle in ("clean/none", "adversarial/fgm", "deepwordbug", "typos_30", "data:image/png;base64,", "Compute cost"):
         assert needle in html
     assert "http://" not in html and "https://" not in html, "the report must open offline"
+    # the example browser carries every attacked test row of every model, confidences included
+    embedded = html[html.index("class='browse-data'>") + len("class='browse-data'>"):]
+    browsed = json.loads(embedded[:embedded.index("</script>")])
+    assert len(browsed) == 4 * 8 and {r["v"] for r in browsed} == set(data["variants"])
+    assert all(len(r["k"]) == 2 for r in browsed if r["o"] != "skipped")
     plots = {p.name for p in (res / "report/plots").iterdir()}
     assert {"tiny_clean_vs_attack.png", "tiny_noise.png", "tiny_attack_success.png"} <= plots
     # Timings live beside the benchmarks (results/ is byte-identical run to run), linked from the report.
@@ -117,6 +122,7 @@ def test_tiny_chain_produces_the_report_and_summary(tmp_path):
     names = zipfile.ZipFile(tmp_path / "report.zip").namelist()
     assert any(n.endswith("report.html") for n in names) and any(n.endswith("tiny_noise.png") for n in names)
     assert_same_results_in_a_second_run(tmp_path, cfg)
+    assert_the_second_run_compared_with_the_first_is_no_change(tmp_path, cfg)
     assert_model_cards_hold_the_report_s_figures(tmp_path, cfg, data)
     assert_a_failing_gate_fails_the_run(tmp_path, cfg)
     assert_existing_models_are_evaluated_without_training(tmp_path, cfg)
@@ -224,6 +230,25 @@ def assert_a_failing_gate_fails_the_run(workdir, cfg):
     del gated["gates"]["attack_floor"]
     run_snakemake(workdir, gated)
     assert "4 of 4 passed" in (workdir / "results/report/gates_passed.txt").read_text()
+
+
+def assert_the_second_run_compared_with_the_first_is_no_change(first, cfg):
+    """`compare.reference` on the second (identical) run: only the report and what reads it rerun;
+    every figure is identical, row for row, and a regression gate passes."""
+    second = first / "again"
+    gated = copy.deepcopy(cfg)
+    gated["gates"] = {"no_regression": {"metric": "regression", "margin": 0.0}}
+    # as the README's CI recipe passes it: on the command line
+    proc = run_snakemake(second, gated, "--config", f"compare={{reference: {first / 'results'}}}")
+    assert {"report", "gates"} <= ran_rules(proc) <= {"report", "gates", "model_cards", "all"}, ran_rules(proc)
+    section = json.loads((second / "results/report/summary.json").read_text())["reference"]
+    assert section["folder"] == str((first / "results/report").resolve()) and section["rows_kept"]
+    assert section["summary"][0].startswith("No change: all ") and not section["new"] and not section["gone"]
+    assert len(section["comparisons"]) > 20 and all(c["paired"] for c in section["comparisons"])
+    assert section["provenance"] == {"data": [], "settings": [], "code": [], "software": [], "unrecorded": []}
+    suite = ET.fromstring((second / "results/report/junit.xml").read_text()).find("testsuite")
+    assert suite.get("failures") == "0" and int(suite.get("tests")) == len(section["comparisons"])
+    assert "Since the reference run" in (second / "results/report/report.html").read_text()
 
 
 def assert_same_results_in_a_second_run(first, cfg):

@@ -8,4 +8,5 @@ from robustflow.logs import job_logging
 with job_logging(snakemake.log[0]):
     out = snakemake.output
     build_report(dict(snakemake.params.config), snakemake.params.datasets, snakemake.params.benchmarks,
-                 out.html, out.summary, out.plots, out.compute_html, out.compute_json, out.gates, out.junit)
+                 out.html, out.summary, out.plots, out.compute_html, out.compute_json, out.gates, out.junit, out.outcomes,
+                 dict(snakemake.params.stages))
