@@ -159,6 +159,16 @@ def _sentence(c: dict, level: float) -> str:
             f"n={c['n']}{'' if c['paired'] else ' vs ' + str(c['n_reference'])}, Holm-adjusted p={c['p_adjusted']:.2g})")
 
 
+def _named(differences: list[dict], shown: int = 4) -> str:
+    """`a.b: 1.0 → 0.5, c: x → y` for the first few differences, then how many more."""
+    def value(v) -> str:
+        text = "–" if v is None else str(v)
+        return text if len(text) <= 24 else text[:21] + "…"
+
+    named = ", ".join(f"{d['name']}: {value(d['reference'])} → {value(d['now'])}" for d in differences[:shown])
+    return named + (f" and {len(differences) - shown} more" if len(differences) > shown else "")
+
+
 def plain_words(section: dict, level: float) -> list[str]:
     """The section's summary: the verdict, each real regression and improvement, what changed."""
     compared = section["comparisons"]
@@ -178,9 +188,8 @@ def plain_words(section: dict, level: float) -> list[str]:
         if items:
             lines.append(f"{label}: {', '.join(items)}.")
     prov = section["provenance"]
-    changed = [f"{k} ({len(prov[k])} difference{'s' if len(prov[k]) != 1 else ''})"
-               for k in ("data", "settings", "code", "software") if prov[k]]
-    lines.append("The runs differ in " + ", ".join(changed) + "." if changed
+    changed = [f"{k} ({_named(prov[k])})" for k in ("data", "settings", "code", "software") if prov[k]]
+    lines.append("The runs differ in " + "; ".join(changed) + "." if changed
                  else "The runs recorded the same data, settings, code and packages.")
     if prov["unrecorded"]:
         lines.append(f"The reference recorded no {' or '.join(prov['unrecorded'])} versions (an older robustflow): "

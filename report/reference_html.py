@@ -18,6 +18,9 @@ def _row(c: dict) -> list[str]:
             "–" if c["difference"] is None else f"{c['p_adjusted']:.2g}", MARK[c["change"]]]
 
 
+CAPTION = ("Every figure that moved since the reference run: its difference with its interval, in points, drawn so "
+           "that right is better; red: really worse, green: really better, grey: within noise. Identical figures "
+           "are left out.")
 HEADERS = ["dataset", "variant", "figure", "reference %", "now %", "difference, points (interval)", "test", "rows",
            "Holm p", "change"]
 
@@ -50,7 +53,7 @@ def reference_html(section: dict, plots: dict[str, str], image) -> str:
              + f"; Holm-adjusted over the section's {len(compared)} comparisons; real when below "
                f"{section['alpha']} with the interval excluding zero.</p>",
              "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in section["summary"]) + "</ul>"]
-    parts += [image(path, name) for name, path in plots.items() if name.startswith("since the reference")]
+    parts += [image(path, CAPTION) for name, path in plots.items() if name.startswith("since the reference")]
     if moved:
         parts.append(table(HEADERS, [_row(c) for c in moved], left=3))
     if same:

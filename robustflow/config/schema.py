@@ -69,7 +69,9 @@ def explain(error: jsonschema.ValidationError) -> str:
             try:
                 float(value)
                 hint = (f"; YAML reads {value} as text (an exponent needs a dot in YAML 1.1): write "
-                        f"{_yaml_number(value)}")
+                        f"{_yaml_number(value)}" if _yaml_number(value) != value else
+                        "; given through `snakemake --config key={...}`? Snakemake reads values nested in braces as "
+                        "text: set them in a --configfile")
             except ValueError:
                 pass
         return f"{where}: expected {wanted}, got {value!r} ({type(value).__name__}){hint}"

@@ -191,6 +191,11 @@ def test_8_config_errors_name_the_file_and_explain_yaml_exponents(tmp_path):
     assert f"invalid config ({path})" in str(err.value)
     assert "`train.lr`: expected number, got '1e-4' (str); YAML reads 1e-4 as text" in str(err.value)
     assert "write 1.0e-4 (or 0.0001)" in str(err.value)
+    # a number that reached the config as text another way (Snakemake's --config reads braces as text)
+    path.write_text("task: classification\ndatasets: {d: {source: {files: {train: a.csv}}}}\ntrain: {lr: '0.5'}\n")
+    with pytest.raises(ConfigError, match=r"`train.lr`: expected number, got '0.5' \(str\); given through "
+                                          r"`snakemake --config key=\{...\}`\? .*set them in a --configfile"):
+        load_config(path)
 
 
 # ---- 9. HTML: unescape, then strip tags keeping their text; literal < and > stay ---------------

@@ -126,7 +126,8 @@ def test_other_rows_are_compared_unpaired_and_what_changed_is_listed(tmp_path):
     text = " ".join(section["summary"])
     assert "New in this run: mr clean/none under pwws, mr clean/pgd." in text
     assert "No longer in this run: mr clean/none under glove, mr clean/fgm." in text
-    assert "The runs differ in data (1 difference), settings (1 difference), code (1 difference), software" in text
+    assert ("The runs differ in data (mr: d1 → d2); settings (train.lr: 5e-05 → 3e-05); code (train: c1 → c2); "
+            "software (torch: 2.5.1 → 2.6.0).") in text
 
 
 def test_a_reference_without_outcomes_is_compared_through_its_intervals(tmp_path):
