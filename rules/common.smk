@@ -437,9 +437,9 @@ def report_inputs(wildcards):
     return job_params.report_input_files(config)
 
 
-def report_code_versions():
-    """The code versions of the scripts whose outputs the report reads (experiments/job_params.py)."""
-    return {stage: code_version(stage) for stage in job_params.report_stages(config)}
+def report_stages():
+    """The scripts whose outputs the report reads (experiments/job_params.py)."""
+    return job_params.report_stages(config)
 
 
 def benchmark_files():

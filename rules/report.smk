@@ -38,7 +38,9 @@ rule report:
         datasets=report_datasets(),
         benchmarks=benchmark_files(),
         config=report_config(),
-        stages=report_code_versions(),  # recorded in summary.json for a later run's comparison
+        # whose code versions summary.json records (computed by the job: as a parameter they would
+        # make every stage's code edit rerun the report by name, not only through its inputs)
+        stages=report_stages(),
         code=code_version("report"),
     script:
         "../workflow/scripts/report.py"

@@ -75,8 +75,8 @@ def test_the_report_closure_holds_no_training_code_and_training_none_of_the_repo
     assert not any(f.startswith("report/") for s in SCRIPTS if s not in report_stage for f in closure[s])
     assert closure["gates"] == {"workflow/scripts/gates.py", "report/__init__.py", "report/gates.py", "robustflow/__init__.py",
                                 "robustflow/errors.py", "robustflow/logs.py", "robustflow/atomic.py",
-                                "robustflow/variants.py", "robustflow/sweep.py",
-                                "robustflow/gate_metrics.py"}  # no torch to check a threshold
+                                "robustflow/variants.py", "robustflow/sweep.py", "robustflow/gate_metrics.py",
+                                "robustflow/reference_run.py"}  # no torch to check a threshold
     assert "prepare/builtin.py" in closure["fetch_builtin"]  # fetch only runs for built-in sources: not in the run below
     assert not any(f.startswith("robustflow/config") for s in SCRIPTS for f in closure[s])  # DAG-time code only
 
