@@ -16,6 +16,7 @@ from math import erfc, sqrt
 from pathlib import Path
 from statistics import NormalDist
 
+from experiments.tracking.records import flat
 from report.statistics import COMPARED, LOWER_IS_BETTER
 from robustflow import stats
 from robustflow.reference_run import OUTCOMES, SUMMARY, report_folder
@@ -124,15 +125,6 @@ def comparisons(summary: dict, outcomes: dict, ref_summary: dict, ref_outcomes: 
     return out, new, gone
 
 
-def _flat(tree, prefix: str = "") -> dict:
-    if not isinstance(tree, dict):
-        return {prefix: tree}
-    out = {}
-    for key, value in tree.items():
-        out.update(_flat(value, f"{prefix}.{key}" if prefix else str(key)))
-    return out
-
-
 def _differences(what: str, now: dict, ref: dict) -> list[dict]:
     return [{"what": what, "name": k, "reference": ref.get(k), "now": now.get(k)}
             for k in sorted(set(now) | set(ref)) if now.get(k) != ref.get(k)]
@@ -143,8 +135,8 @@ def provenance_changes(summary: dict, ref_summary: dict) -> dict:
     settings (the config, without compare/gates/tracking), code (each stage's code version) and
     packages; ``unrecorded`` names what the reference did not record (an older robustflow)."""
     now_p, ref_p = summary.get("provenance") or {}, ref_summary.get("provenance") or {}
-    settings = [d for d in _differences("settings", _flat({k: v for k, v in summary["config"].items() if k not in NOT_SETTINGS}),
-                                        _flat({k: v for k, v in ref_summary.get("config", {}).items() if k not in NOT_SETTINGS}))]
+    settings = [d for d in _differences("settings", flat({k: v for k, v in summary["config"].items() if k not in NOT_SETTINGS}),
+                                        flat({k: v for k, v in ref_summary.get("config", {}).items() if k not in NOT_SETTINGS}))]
     return {"data": _differences("data", now_p.get("data", {}), ref_p.get("data", {})) if "data" in ref_p else [],
             "settings": settings,
             "code": _differences("code", now_p.get("code", {}), ref_p.get("code", {})) if "code" in ref_p else [],
