@@ -9,6 +9,7 @@ them for confidence intervals and pairs them across models for tests on the same
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from augment.attacks.results import attack_summary
@@ -130,8 +131,9 @@ def transfer_rows(task: Task, records: list[dict]) -> list[dict]:
 
 def evaluate_model(settings: EvaluateSettings, model: dict, clean_report_path: str, test_path: str, dev_path: str,
                    suite_paths: dict[str, str], attack_paths: dict[str, str], transfer_paths: dict[str, str],
-                   out_path: str) -> dict:
-    """``model``: which model (robustflow/existing_models.model_spec), trained here or existing."""
+                   out_path: str, out_timing: str | None = None) -> dict:
+    """``model``: which model (robustflow/existing_models.model_spec), trained here or existing;
+    ``out_timing``: where the clean test pass's prediction time goes (kept with the benchmarks)."""
     task, bins = settings.task, settings.ece_bins
     ev = Evaluator(task, model, clean_report_path, settings.batch_size, settings.device)
     label2id = ev.trained.label2id
@@ -141,7 +143,12 @@ def evaluate_model(settings: EvaluateSettings, model: dict, clean_report_path: s
     # byte-identity check; docs/results.md, "The byte-identity flake"), a second one never did: a
     # discarded warm-up pass makes every figure's prediction a second one.
     ev.predict(test[: settings.batch_size])
+    started = time.perf_counter()
     pred, dists = ev.predict(test, truncation)
+    seconds = time.perf_counter() - started
+    if out_timing:  # what a deployed model costs per prediction, its defence included
+        write_json(out_timing, {"rows": len(test), "predict_seconds": round(seconds, 3),
+                                "seconds_per_1000_rows": round(1000 * seconds / max(len(test), 1), 3)})
     if truncation.get("words"):
         log.warning("max_length %d cut %d word(s) off %d test sentence(s), %d of them inside gold entities: predicted "
                     "O (raise model.max_length)", ev.trained.max_length, truncation["words"], truncation["sentences"],

@@ -34,7 +34,8 @@ def train_params(config: dict, trainset: str, method: str, sweep: dict | None = 
     train = config["train"]
     base, defence = split_method(method)
     point = sweep.get(base)  # a sweep point: its method, with its settings over train's
-    used = point["method"] if point else base
+    student = config["distil"]["students"].get(base)  # a student: its own method, with the teacher's soft labels
+    used = point["method"] if point else student["method"] if student else base
     if base == SEARCH:  # settings from the search's best trial, read by the job
         used = config["search"]["method"]
     settings = point_train_settings(train, point) if point else train
@@ -45,10 +46,51 @@ def train_params(config: dict, trainset: str, method: str, sweep: dict | None = 
         params["method"] = used
     if defence:
         params["defence"] = {"name": defence, "settings": combined_settings(config["defences"], defence)}
+    if student:
+        params["distil"] = {k: student[k] for k in ("teacher", "temperature", "alpha", "layers")}
     if trainset == "online":
         online = train["online"]
         params["online"] = {"settings": online, "recipes": {r: config["attack"]["recipes"][r] for r in online["recipes"]}}
     return params
+
+
+def student_teacher(config: dict, method: str) -> str | None:
+    """The teacher's name of a student's method (`<student>` or `<student>+<defence>`), else None."""
+    student = config["distil"]["students"].get(split_method(method)[0])
+    return student["teacher"] if student else None
+
+
+def teacher_runs(config: dict, teacher: str, seed: int) -> list[dict]:
+    """The models that make up a teacher for a student of ``seed``: each variant at that seed (or at
+    every seed with `seeds: all`), or the existing model."""
+    spec = config["distil"]["teachers"][teacher]
+    if "existing" in spec:
+        return [{"trainset": "existing", "method": spec["existing"], "seed": None}]
+    seeds = config["train"]["seeds"] if spec["seeds"] == "all" else [seed]
+    return [{"trainset": v.partition("/")[0], "method": v.partition("/")[2], "seed": s}
+            for v in spec["variants"] for s in seeds]
+
+
+def teacher_model_dirs(config: dict, dataset: str, teacher: str, seed: int) -> list[str]:
+    """The teach job's model inputs (an existing model is not an input: see models.existing.model_spec)."""
+    return [f"results/train/{dataset}/{run_model(r)}/model" for r in teacher_runs(config, teacher, seed)
+            if r["trainset"] != "existing"]
+
+
+def teach_params(config: dict, dataset: str, teacher: str, seed: int) -> dict:
+    """What the teach job's output depends on: the teacher's models, which rows (the student's sample)."""
+    from models.existing import model_spec
+
+    models = []
+    for run in teacher_runs(config, teacher, seed):
+        if run["trainset"] == "existing":
+            entry = config["existing_models"][run["method"]]
+            models.append(model_spec(entry["name_or_path"], entry))
+        else:
+            models.append(model_spec(f"results/train/{dataset}/{run_model(run)}/model"))
+    train = config["train"]
+    return {"task": config["task"], "models": models, "max_train_samples": train["max_train_samples"],
+            "batch_size": train["eval_batch_size"], "device": train["device"]}
 
 
 def search_params(config: dict) -> dict:
@@ -115,6 +157,7 @@ def run_files(config: dict, dataset: str, run: dict) -> dict:
         "evaluation": f"results/evaluate/{path}.json",
         "metrics": f"results/train/{path}/metrics.json" if trained else None,
         "timing": f"benchmarks/train/{path}.timing.json" if trained else None,
+        "predict_timing": f"benchmarks/evaluate/{path}.timing.json",  # prediction time on the test split
         "model": None if trained else {"name_or_path": entry["name_or_path"], "label_map": entry["label_map"]},
         "card": None if trained else local_card(entry["name_or_path"]),
         # every attacked test row's record (the report's example browser)
@@ -158,7 +201,8 @@ def report_input_files(config: dict) -> list[str]:
     for spec in report_datasets(config).values():
         files += [spec["clean_report"], spec["ingest_report"], *spec["suite_stats"].values(), *spec["examples"].values()]
         files += [p for p in (spec["augment_report"], spec["adversarial_report"], spec["repair_report"], spec["search"]) if p]
-        files += [run[k] for run in spec["runs"] for k in ("evaluation", "metrics", "timing", "card") if run[k]]
+        files += [run[k] for run in spec["runs"] for k in ("evaluation", "metrics", "timing", "predict_timing", "card")
+                  if run[k]]
         files += [path for run in spec["runs"] for path in run["attacks"].values()]
         files += spec["splits"]
     reference = (config.get("compare") or {}).get("reference")
@@ -174,6 +218,7 @@ def report_stages(config: dict) -> list[str]:
     stages += ["perturb_suite"] if config["evaluate"]["suites"] else []
     stages += ["attack_shard"] if config["attack"]["evaluate"]["recipes"] else []
     stages += ["train"] if trained_variants(config) else []
+    stages += ["teach"] if any(student_teacher(config, m) for _, m in trained_variants(config)) else []
     return stages + ["evaluate"]
 
 

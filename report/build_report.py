@@ -61,5 +61,9 @@ def build_report(config: dict, datasets: dict, benchmarks: list[str], out_html: 
     log.info("report: %d dataset(s), %d plots", len(datasets), len(plots))
     if out_compute_html:
         runs = [{"dataset": name, **run} for name, spec in datasets.items() for run in spec["runs"]]
-        build_compute(benchmarks, runs, out_compute_html, out_compute_json)
+        teachers: dict = {}
+        for name, data in summary["datasets"].items():
+            for e in data.get("distillation") or []:
+                teachers.setdefault((name, e["student"]), []).append(e["teacher"])
+        build_compute(benchmarks, runs, out_compute_html, out_compute_json, teachers)
     return summary

@@ -55,6 +55,32 @@ def training_costs(runs: list[dict]) -> list[dict]:
     return out
 
 
+def prediction_costs(runs: list[dict]) -> list[dict]:
+    """Per evaluated model, its prediction time on the clean test split (evaluate's timing file)."""
+    out = []
+    for run in runs:
+        p = Path(run["predict_timing"]) if run.get("predict_timing") else None
+        if p and p.exists():
+            out.append({k: run[k] for k in ("dataset", "trainset", "method", "seed")} | json.loads(p.read_text()))
+    return out
+
+
+def prediction_table(rows: list[dict], teachers: dict) -> str:
+    """Seconds per 1,000 test rows per variant (mean over its seeds), and for a student, as a share of
+    each of its teacher's variants' time. ``teachers``: (dataset, student variant) -> teacher variants."""
+    per_variant: dict = defaultdict(list)
+    for r in rows:
+        per_variant[(r["dataset"], f"{r['trainset']}/{r['method']}")].append(r["seconds_per_1000_rows"])
+    mean = {k: sum(v) / len(v) for k, v in per_variant.items()}
+    table_rows = []
+    for (ds, variant), seconds in mean.items():
+        shares = [f"{seconds / mean[(ds, t)]:.0%} of {esc(t)}" for t in teachers.get((ds, variant), []) if mean.get((ds, t))]
+        table_rows.append([esc(ds), esc(variant), str(len(per_variant[(ds, variant)])), f"{seconds:.2f}",
+                           "; ".join(shares) or "–"])
+    return table(["dataset", "variant", "seeds", "seconds per 1,000 test rows", "student's time vs its teacher's"],
+                 table_rows, left=2)
+
+
 def stage_table(rows: list[dict]) -> str:
     totals = defaultdict(lambda: [0, 0.0, 0.0])
     for r in rows:
@@ -84,8 +110,10 @@ def training_table(runs: list[dict]) -> str:
                   "online attack seconds", "vs clean training of the method"], rows, left=2)
 
 
-def build_compute(benchmarks: list[str], runs: list[dict], out_html: str, out_json: str) -> dict:
-    jobs, trainings = job_costs(benchmarks), training_costs(runs)
+def build_compute(benchmarks: list[str], runs: list[dict], out_html: str, out_json: str,
+                  teachers: dict | None = None) -> dict:
+    """``teachers``: (dataset, student variant) -> its teacher's variants (the prediction-time ratio)."""
+    jobs, trainings, predictions = job_costs(benchmarks), training_costs(runs), prediction_costs(runs)
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>robustflow compute cost</title>"
              f"<style>{CSS}</style></head><body><h1>Compute cost</h1>"
              "<p class='muted'>Measured in this run; they change from run to run, so they live here beside "
@@ -97,9 +125,13 @@ def build_compute(benchmarks: list[str], runs: list[dict], out_html: str, out_js
             parts.append(image(str(plot), "Job time from Snakemake's benchmark files, summed per stage."))
     if trainings:
         parts += ["<h2>Training</h2>", training_table(trainings)]
+    if predictions:
+        parts += ["<h2>Prediction</h2><p class='muted'>The clean test split predicted by each model behind its "
+                  "defence (evaluate's first timed pass, batch size evaluate.batch_size, this machine).</p>",
+                  prediction_table(predictions, teachers or {})]
     parts.append("</body></html>")
     write_text(out_html, "\n".join(parts))
-    summary = {"jobs": jobs, "training": trainings}
+    summary = {"jobs": jobs, "training": trainings, "prediction": predictions}
     write_json(out_json, summary)
     log.info("compute page: %d benchmarked jobs, %d training runs", len(jobs), len(trainings))
     return summary

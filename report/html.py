@@ -12,6 +12,7 @@ from report.tables import (Evidence, attacks_table, calibration_table, esc, find
 from report.example_browser import SCRIPT as BROWSER_SCRIPT
 from report.example_browser import browser_html, changed_positions
 from report.model_card import measured_here
+from report.distillation_html import distillation_html
 from report.reference_html import reference_html
 from robustflow.tasks import Task, task_for
 
@@ -250,7 +251,8 @@ def render(summary: dict, plots: dict[str, str], captions: dict[str, str], brows
         out.append(f"<h2>{esc(ds)}</h2><h3>What the evidence says</h3>" + findings_html(data["evidence"]))
         out.append(existing_html(data["runs"]) + defences_html(data["runs"], summary["config"].get("defences") or {})
                    + "<h3>Every variant at a glance</h3>"
-                   + overview_table(task, data["variants"], ev))
+                   + overview_table(task, data["variants"], ev)
+                   + distillation_html(ds, data.get("distillation") or [], plots, image))
         out.append("<p class='muted'>under: metric on the attacked test rows after the attack (n: rows attacked, the "
                    "same rows for every model); transfer: metric on the adversarial examples that fooled the "
                    "baseline (0 for the baseline by construction, so not tested against it).</p><h3>Perturbation suites</h3>")

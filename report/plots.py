@@ -226,23 +226,42 @@ def search_history(dataset: str, search: dict | None, out: Path) -> Path | None:
 CHANGE_COLOURS = {"worse": "#b3261e", "better": "#1b7f3b", "noise": "#8a93a3"}
 
 
+def _forest(rows: list[dict], labels: list[str], colours: list[str], xlabel: str, title: str, out: Path) -> Path:
+    """One difference per row with its interval, in points, drawn so that right is better."""
+    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.28 * len(rows)))
+    for y, (c, colour) in enumerate(zip(reversed(rows), reversed(colours))):
+        sign = 1 if c["higher_is_better"] else -1  # drawn as "better to the right" for every figure
+        d, low, high = (sign * 100 * x for x in (c["difference"], c["low"], c["high"]))
+        ax.errorbar([d], [y], xerr=[[d - min(low, high)], [max(low, high) - d]], fmt="o", color=colour, capsize=3)
+    ax.axvline(0, color="#1d2330", lw=0.8)
+    ax.set_yticks(range(len(rows)), list(reversed(labels)), fontsize=8)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    return _save(fig, out)
+
+
 def since_reference(dataset: str, comparisons: list[dict], out: Path) -> Path | None:
     """Each figure that moved since the reference run: its difference with its interval (points),
     red when really worse, green when really better, grey within noise; identical ones left out."""
     moved = [c for c in comparisons if c["dataset"] == dataset and c["change"] in CHANGE_COLOURS]
     if not moved:
         return None
-    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.28 * len(moved)))
-    for y, c in enumerate(reversed(moved)):
-        sign = 1 if c["higher_is_better"] else -1  # drawn as "better to the right" for every figure
-        d, low, high = (sign * 100 * x for x in (c["difference"], c["low"], c["high"]))
-        ax.errorbar([d], [y], xerr=[[d - min(low, high)], [max(low, high) - d]], fmt="o",
-                    color=CHANGE_COLOURS[c["change"]], capsize=3)
-    ax.axvline(0, color="#1d2330", lw=0.8)
-    ax.set_yticks(range(len(moved)), [f"{c['variant']}: {c['figure']}" for c in reversed(moved)], fontsize=8)
-    ax.set_xlabel("change since the reference run, points (right = better; lower-is-better figures flipped)")
-    ax.set_title(f"{dataset}: since the reference run")
-    return _save(fig, out)
+    return _forest(moved, [f"{c['variant']}: {c['figure']}" for c in moved], [CHANGE_COLOURS[c["change"]] for c in moved],
+                   "change since the reference run, points (right = better; lower-is-better figures flipped)",
+                   f"{dataset}: since the reference run", out)
+
+
+def student_beside_teacher(dataset: str, entry: dict, out: Path) -> Path | None:
+    """Student − teacher for each compared figure with its interval (report/distillation.py)."""
+    rows = [c for c in entry["comparisons"] if c["low"] is not None]
+    if not rows:
+        return None
+
+    def change(c):
+        return "noise" if not c["real"] else "better" if (c["difference"] > 0) == c["higher_is_better"] else "worse"
+    return _forest(rows, [c["figure"] for c in rows], [CHANGE_COLOURS[change(c)] for c in rows],
+                   "student − teacher, points (right = better; lower-is-better figures flipped)",
+                   f"{dataset}: {entry['student']} beside {entry['teacher']}", out)
 
 
 def safe(name: str) -> str:
@@ -266,6 +285,9 @@ def make_plots(summary: dict, out_dir: str | Path) -> dict[str, str]:
             f"{ds}: clean vs robust trade-off": trade_off(ds, task, data.get("tradeoff"), out_dir / f"{safe(ds)}_tradeoff.png"),
             f"{ds}: search history": search_history(ds, data.get("search"), out_dir / f"{safe(ds)}_search_history.png"),
         }
+        for e in data.get("distillation") or []:
+            key = f"student beside teacher: {ds}: {e['student']} <- {e['teacher']}"
+            figures[key] = student_beside_teacher(ds, e, out_dir / f"{safe(ds)}_{safe(e['student'])}_{safe(e['teacher'])}.png")
         if summary.get("reference"):
             figures[f"since the reference: {ds}"] = since_reference(ds, summary["reference"]["comparisons"],
                                                                    out_dir / f"{safe(ds)}_since_reference.png")

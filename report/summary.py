@@ -12,6 +12,7 @@ from experiments.tracking.records import file_digest
 from report import adaptive, statistics
 from report.aggregate import aggregate, variant_key
 from report.choose import trade_off
+from report.distillation import distillation_summary
 from report.model_card import card_results
 from report.outcomes import dataset_outcomes
 from report.independence import independence, recipe_of_figure
@@ -126,6 +127,7 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
         runs.append({"trainset": run["trainset"], "method": run["method"], "seed": run["seed"],
                      **({"model": run["model"]} if run.get("model") else {}),
                      "evaluation": evaluation, "best_epoch": metrics.get("best_epoch"), "dev": metrics.get("dev"),
+                     "parameters": metrics.get("parameters"),
                      "online": metrics.get("online"),
                      "defence": ({"train": metrics.get("defence"), "test": evaluation.get("defence")}
                                  if evaluation.get("defence") else None),
@@ -138,6 +140,8 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
               for name, path in spec["suite_stats"].items()}
     baseline = spec.get("baseline", "clean/none")
     found = evidence(runs, config["report"], config["seed"], name, baseline, config)
+    distillation = distillation_summary(config, variants_of(runs), found["intervals"], baseline, config["report"],
+                                        config["seed"], name)
     outcomes = dataset_outcomes(variants_of(runs))
     for run in runs:  # the per-row contributions are in the evaluation files; the summary keeps the figures
         run["evaluation"] = {k: v for k, v in run["evaluation"].items() if k != "rows"}
@@ -154,6 +158,7 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
         "repair": _load(spec.get("repair_report")),
         "suites": suites,
         "search": search_summary(_load(spec.get("search"))),
+        "distillation": distillation,
         "variants": aggregate(task, runs, baseline),
         "runs": runs,
         "examples": {recipe: example_rows(task, _jsonl(path), examples_per_recipe)

@@ -12,7 +12,8 @@ from robustflow.tasks import IGNORE
 
 
 def collate(features: Sequence[dict], pad_id: int) -> dict[str, torch.Tensor]:
-    """Pad to the longest in the batch; token labels pad with -100."""
+    """Pad to the longest in the batch; token labels pad with -100, a student's token soft labels
+    with none."""
     width = max(len(f["input_ids"]) for f in features)
     batch: dict[str, list] = {}
     for f in features:
@@ -23,6 +24,11 @@ def collate(features: Sequence[dict], pad_id: int) -> dict[str, torch.Tensor]:
             batch.setdefault("token_type_ids", []).append(f["token_type_ids"] + [0] * pad)
         labels = f["labels"]
         batch.setdefault("labels", []).append(labels + [IGNORE] * pad if isinstance(labels, list) else labels)
+        if "teacher" in f:  # a student's soft labels (robust_train/distil.py); token ones pad with no teacher
+            per_token = isinstance(f["teacher_mask"], list)
+            zero = [0.0] * len(f["teacher"][0] if per_token else f["teacher"])
+            batch.setdefault("teacher", []).append(f["teacher"] + [zero] * pad if per_token else f["teacher"])
+            batch.setdefault("teacher_mask", []).append(f["teacher_mask"] + [0] * pad if per_token else f["teacher_mask"])
     return {k: torch.tensor(v) for k, v in batch.items()}
 
 

@@ -24,12 +24,14 @@ class FineTuneSettings:
     train: TrainConfig
     online: object = None  # OnlineSettings: attack the model between epochs (training set `online`)
     defence: tuple | None = None  # (name, `defences.<name>`): an input defence trained and saved with the model
+    distil: dict | None = None  # a student's {temperature, alpha, layers} (`distil.students.<name>`)
 
     @classmethod
     def from_params(cls, method: str, seed: int, params: dict) -> "FineTuneSettings":
         """``params``: {task, model: the `model` section, settings: `train` without other methods' blocks,
         for the online training set online: {settings: `train.online`, recipes: the recipes it runs},
-        and for a defended method (`<method>+<defence>`) defence: {name, settings}}."""
+        for a defended method (`<method>+<defence>`) defence: {name, settings}, and for a student
+        distil: {teacher, temperature, alpha, layers}}."""
         train_settings, model = params["settings"], params["model"]
         online = None
         if params.get("online"):
@@ -38,7 +40,7 @@ class FineTuneSettings:
             online = OnlineSettings.from_config(params["online"]["settings"], params["online"]["recipes"])
         defence = (params["defence"]["name"], params["defence"]["settings"]) if params.get("defence") else None
         return cls(task_for(params["task"]), model["name_or_path"], train_settings["max_train_samples"],
-                   TrainConfig.from_settings(train_settings, model, method, seed), online, defence)
+                   TrainConfig.from_settings(train_settings, model, method, seed), online, defence, params.get("distil"))
 
 
 def training_rows(rows: list[dict], max_samples: int | None, seed: int) -> list[dict]:
@@ -92,11 +94,12 @@ def online_rows(settings: FineTuneSettings, rows: list[dict], defence=None) -> E
 
 
 def fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_path: str, clean_report_path: str,
-              out_model: str, out_metrics: str, out_timing: str | None = None) -> dict | None:
+              out_model: str, out_metrics: str, out_timing: str | None = None, teacher_path: str | None = None) -> dict | None:
     """Train and write the model and metrics.json (deterministic: no timings) and, when given,
-    ``out_timing`` (this run's seconds and throughput, kept with the benchmarks). With
-    ``train.processes`` > 1 the ranks are spawned here and rank 0 writes; this returns None then."""
-    paths = (train_path, dev_path, test_path, clean_report_path, out_model, out_metrics, out_timing)
+    ``out_timing`` (this run's seconds and throughput, kept with the benchmarks). A student reads its
+    teacher's outputs from ``teacher_path`` (the teach job's file). With ``train.processes`` > 1 the
+    ranks are spawned here and rank 0 writes; this returns None then."""
+    paths = (train_path, dev_path, test_path, clean_report_path, out_model, out_metrics, out_timing, teacher_path)
     if settings.train.processes > 1:
         from models.devices import resolve_device
         from robust_train.distributed import launch
@@ -126,7 +129,7 @@ def _fine_tune_rank(settings: FineTuneSettings, paths: tuple, log_files: list[st
 
 
 def _fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_path: str, clean_report_path: str,
-               out_model: str, out_metrics: str, out_timing: str | None = None) -> dict:
+               out_model: str, out_metrics: str, out_timing: str | None = None, teacher_path: str | None = None) -> dict:
     from robust_train.distributed import Ranks
 
     task, cfg = settings.task, settings.train
@@ -135,8 +138,13 @@ def _fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_
     checkpoint = Path(out_model).parent / "checkpoint"
     timing: dict = {}
     defence = build_defence(settings, read_rows(train_path))
+    distil = None
+    if settings.distil is not None:
+        from robust_train.distil import DistilSettings
+
+        distil = DistilSettings.from_params(settings.distil, read_json(teacher_path)["rows"])
     metrics = train(task, rows, dev, labels, settings.model, cfg, out_model, checkpoint, test_rows=test,
-                    epoch_rows=online_rows(settings, rows, defence), timing=timing, defence=defence)
+                    epoch_rows=online_rows(settings, rows, defence), timing=timing, defence=defence, distil=distil)
     if not Ranks.current().main:
         return metrics
     metrics["labels"] = labels

@@ -22,6 +22,7 @@ from models.devices import resolve_device
 from models.pretrained import load_for_training
 from robust_train.adversarial import AdversarialConfig, adversarial_step
 from robust_train.data import bucketed_batches, collate
+from robust_train.distil import attach_targets, distillation_loss, keep_layers
 from robust_train.distributed import Ranks, no_sync, wrap
 from robust_train.lora import LoraSettings, save_lora, with_lora
 from robust_train.predict import predict
@@ -114,13 +115,15 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
           cfg: TrainConfig, out_dir: str | Path, checkpoint_dir: str | Path,
           after_epoch: Callable[[int], None] | None = None, test_rows: Sequence[dict] | None = None,
           epoch_rows: EpochRows | None = None, timing: dict | None = None,
-          on_dev: Callable[[int, float], None] | None = None, defence=None) -> dict:
+          on_dev: Callable[[int, float], None] | None = None, defence=None, distil=None) -> dict:
     """Train, keep the best dev epoch, save it to ``out_dir``; return the metrics dict (with test
     metrics of the saved model when ``test_rows`` are given). With ``epoch_rows``, each epoch from
     its start epoch trains on the training rows plus the rows it makes from the current weights.
     ``on_dev(epoch, dev score)`` runs after each epoch's checkpoint (a search trial's pruning hook).
     With ``defence`` (models/defences), every row the model trains on or is scored on passes
-    through its normaliser first, and the defence is saved with the model.
+    through its normaliser first, and the defence is saved with the model. With ``distil``
+    (robust_train/distil.DistilSettings), the loss mixes the teacher's soft labels with the gold
+    ones, and the encoder may first be cut to fewer layers.
 
     The metrics hold no timings, so the same settings and data give the same bytes, resumed or not;
     ``timing``, when given, receives them (seconds this run, samples/s, online attack seconds)."""
@@ -139,6 +142,7 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
         # weights, batch and RNG, in 5 of 21 fresh training processes; the eager attention in 0 of 17
         # (docs/results.md, "The byte-identity flake"). Training on a GPU keeps SDPA.
         model.set_attn_implementation("eager")
+    kept_layers = keep_layers(model, distil.layers) if distil is not None and distil.layers else None
     if cfg.lora:
         model = with_lora(model, task, cfg.lora, also_train=new_modules)
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -149,7 +153,18 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
     if defence is not None:
         defence.bind_tokenizer(tokenizer)
     defended = (lambda rows: defence.rows(task, rows)) if defence is not None else list
-    enc = task.encode(defended(train_rows), tokenizer, label2id, cfg.max_length)
+
+    def encoded(rows):  # features, with the teacher's soft labels for a student
+        enc = task.encode(rows, tokenizer, label2id, cfg.max_length)
+        if distil is not None:
+            attach_targets(enc.features, rows, enc.word_ids, distil.teacher, len(label2id))
+        return enc
+
+    enc = encoded(defended(train_rows))
+    labelled = sum(r["id"] in distil.teacher for r in train_rows) if distil is not None else 0
+    if distil is not None:
+        log.info("distillation: the teacher labelled %d of %d training rows (T=%s, alpha=%s)", labelled,
+                 len(train_rows), distil.temperature, distil.alpha)
     if enc.truncated_words:
         log.warning("max_length %d cut %d word(s) off the training rows: they are not trained on (raise "
                     "model.max_length)", cfg.max_length, enc.truncated_words)
@@ -172,7 +187,8 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
     ckpt = Path(checkpoint_dir)
     fp = fingerprint(asdict(cfg), task.name, list(labels), model_path, [r["id"] for r in train_rows], [r["id"] for r in dev_rows],
                      None if epoch_rows is None else (epoch_rows.start_epoch, epoch_rows.max_rows, epoch_rows.settings),
-                     None if defence is None else (defence.name, defence.settings))
+                     None if defence is None else (defence.name, defence.settings),
+                     None if distil is None else distil.fingerprint())
     best_state = None
     if (ckpt / "state.json").is_file() and json.loads((ckpt / "state.json").read_text()).get("fingerprint") == fp:
         state = json.loads((ckpt / "state.json").read_text())["state"]
@@ -199,13 +215,11 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
             torch.manual_seed((cfg.seed * 1000 + epoch) * ranks.world + ranks.rank)
         features = enc.features
         if defence is not None and defence.randomised:  # fresh random substitutions every epoch
-            features = task.encode(defence.training_rows(task, train_rows, epoch), tokenizer, label2id,
-                                   cfg.max_length).features
+            features = encoded(defence.training_rows(task, train_rows, epoch)).features
         if epoch_rows and epoch >= epoch_rows.start_epoch:
             made_at = time.perf_counter()
             made, made_stats = epoch_rows.make(model, tokenizer, label2id, epoch)
-            features = features + (task.encode(defended(made), tokenizer, label2id, cfg.max_length).features
-                                   if made else [])
+            features = features + (encoded(defended(made)).features if made else [])
             state["epoch_rows"].append(made_stats)
             state["epoch_rows_seconds"].append(round(time.perf_counter() - made_at, 2))
         lengths = [len(f["input_ids"]) for f in features]
@@ -220,7 +234,11 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
 
             def loss_fn(batch=batch):
                 with autocast:
-                    return net(**batch).loss.float()
+                    if distil is None:
+                        return net(**batch).loss.float()
+                    inputs = {k: v for k, v in batch.items() if k not in ("labels", "teacher", "teacher_mask")}
+                    return distillation_loss(net(**inputs).logits, batch["labels"], batch["teacher"],
+                                             batch["teacher_mask"], distil.temperature, distil.alpha)
 
             hidden = model.get_input_embeddings().embedding_dim
             shape = torch.Size([*batch["input_ids"].shape, hidden])
@@ -280,6 +298,7 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
     metrics = {"task": task.name, "method": cfg.adversarial.method, "seed": cfg.seed, "device": device, "precision": precision,
                "dev": dev, "best_epoch": state["best_epoch"], "epochs_run": state["epoch"], "steps": state["step"],
                "train_rows": len(train_rows), "truncated_words": enc.truncated_words,
+               "parameters": sum(p.numel() for p in model.parameters()),  # the saved model's (LoRA: merged)
                "history": state["history"], "curve": state["curve"]}
     if timing is not None:
         timing.update({"train_seconds_this_run": round(elapsed, 2), "epochs_this_run": state["epoch"] - resumed_at,
@@ -287,6 +306,9 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
                        "online_attack_seconds": state["epoch_rows_seconds"]})
     if epoch_rows:
         metrics["online"] = state["epoch_rows"]
+    if distil is not None:
+        metrics["distil"] = {"temperature": distil.temperature, "alpha": distil.alpha, "teacher_rows": labelled,
+                             "layers": kept_layers}
     if defence is not None:  # how much of the clean training text the normaliser rewrote
         metrics["defence"] = defence.intrusion(task, train_rows)
     if ranks.world > 1:

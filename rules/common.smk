@@ -65,6 +65,10 @@ SEARCH_BLOCK = config["search"]
 # Input defences (models/defences): a method `<method>+<defence>` trains with one in front;
 # defences compose (`none+spelling+smooth`).
 DEFENCES = config["defences"]
+# Distillation (robust_train/distil.py): a student is a method of its own; its teacher's outputs on
+# the training rows are the teach job's (rules/train.smk).
+STUDENTS = config["distil"]["students"]
+TEACHERS = config["distil"]["teachers"]
 METHOD_RE = "(?:{})(?:\\+(?:{}))*".format(
     "|".join(
         [
@@ -74,6 +78,7 @@ METHOD_RE = "(?:{})(?:\\+(?:{}))*".format(
             "freelb",
             *map(re.escape, SWEEP),
             *([SEARCH] if SEARCH_BLOCK else []),
+            *map(re.escape, STUDENTS),
         ]
     ),
     "|".join(map(re.escape, DEFENCES)) or "(?!)",
@@ -92,6 +97,7 @@ wildcard_constraints:
     suite="|".join(map(re.escape, SUITES)) or "(?!)",
     shard=r"\d+",
     worker=r"\d+",
+    teacher="|".join(map(re.escape, TEACHERS)) or "(?!)",
     # The model a job attacks or evaluates: trained here (trainset/method/seedN) or existing/<name>.
     model=rf"(?:clean|augmented|adversarial|online|repaired)/(?:{METHOD_RE})/seed\d+"
     + "".join(f"|existing/{re.escape(name)}" for name in EXISTING),
@@ -221,6 +227,28 @@ def search_worker_outputs(wildcards):
 
 def search_params(wildcards):
     return job_params.search_params(config)
+
+
+def teacher_input(wildcards):
+    """A student's teacher outputs on its training rows (the teach job); nothing for other methods."""
+    teacher = job_params.student_teacher(config, wildcards.method)
+    if teacher is None:
+        return []
+    return "results/teach/{}/{}/{}/seed{}.json".format(
+        wildcards.dataset, wildcards.trainset, teacher, wildcards.seed
+    )
+
+
+def teacher_models(wildcards):
+    return job_params.teacher_model_dirs(
+        config, wildcards.dataset, wildcards.teacher, int(wildcards.seed)
+    )
+
+
+def teach_params(wildcards):
+    return job_params.teach_params(
+        config, wildcards.dataset, wildcards.teacher, int(wildcards.seed)
+    )
 
 
 def train_params(wildcards):

@@ -8,6 +8,8 @@ rule evaluate:
         unpack(evaluate_inputs),
     output:
         "results/evaluate/{dataset}/{model}.json",
+        # the prediction time per 1,000 test rows: beside the benchmarks (it varies run to run)
+        timing="benchmarks/evaluate/{dataset}/{model}.timing.json",
     log:
         "logs/evaluate/{dataset}/{model}.log",
     benchmark:

@@ -8,6 +8,7 @@ rule train:
         test="results/clean/{dataset}/test.parquet",
         report="results/clean/{dataset}/report.json",
         search=search_best_input,
+        teacher=teacher_input,
     output:
         model=directory("results/train/{dataset}/{trainset}/{method}/seed{seed}/model"),
         metrics="results/train/{dataset}/{trainset}/{method}/seed{seed}/metrics.json",
@@ -28,3 +29,26 @@ rule train:
         code=code_version("train"),
     script:
         "../workflow/scripts/train.py"
+
+
+# A distillation teacher's outputs (robust_train/distil.py) on a student's training rows: their own
+# job, so a change to the student's settings reruns the student, not the teacher.
+rule teach:
+    input:
+        rows=trainset_input,
+        clean_report="results/clean/{dataset}/report.json",
+        models=teacher_models,
+    output:
+        "results/teach/{dataset}/{trainset}/{teacher}/seed{seed}.json",
+    log:
+        "logs/teach/{dataset}/{trainset}/{teacher}/seed{seed}.log",
+    benchmark:
+        "benchmarks/teach/{dataset}/{trainset}/{teacher}/seed{seed}.tsv"
+    conda:
+        ENV
+    threads: TRAIN["threads"]
+    params:
+        settings=teach_params,
+        code=code_version("teach"),
+    script:
+        "../workflow/scripts/teach.py"

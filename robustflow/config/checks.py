@@ -226,10 +226,11 @@ def compare_problems(config: dict) -> list[str]:
 
 
 def semantic_problems(config: dict) -> list[str]:
+    from robustflow.config.distil_checks import distil_problems
     from robustflow.gate_metrics import gate_problems  # after attack_problems: it fills attack.evaluate.recipes
 
     problems = (dataset_problems(config) + augment_problems(config)
                 + augmenter_problems(config["task"], config["evaluate"]["suites"], "evaluate.suites")
                 + attack_problems(config))
     return (problems + defence_problems(config) + gate_problems(config) + compare_problems(config)
-            + sweep_problems(config) + search_problems(config))
+            + sweep_problems(config) + search_problems(config) + distil_problems(config))

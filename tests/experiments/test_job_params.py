@@ -109,3 +109,33 @@ def test_the_track_spec_logs_each_runs_training_params():
     nothing = copy.deepcopy(cfg)
     nothing["train"]["methods"] = []
     assert jp.track_spec(nothing, {})["report"] is None
+
+
+def distil_config(**student) -> dict:
+    cfg = repo_config("tiny_classification")
+    cfg["defences"] = {"spell": {"spelling": {}}}
+    cfg["train"].update(methods=["none", "none+spell", "small", "small+spell"], trainsets=["clean", "augmented"],
+                        seeds=[1, 2])
+    cfg["distil"] = {"teachers": {"defended": {"variants": ["clean/none+spell"]},
+                                  "ensemble": {"variants": ["clean/none", "clean/none+spell"], "seeds": "all"}},
+                     "students": {"small": {"teacher": "defended", "method": "fgm", "layers": 3, **student}}}
+    return validate_config(cfg)
+
+
+def test_a_student_trains_its_own_method_with_its_teachers_settings_and_the_teacher_is_its_own_job():
+    cfg = distil_config()
+    params = jp.train_params(cfg, "augmented", "small+spell")
+    assert params["method"] == "fgm" and "fgm" in params["settings"] and params["defence"]["name"] == "spell"
+    assert params["distil"] == {"teacher": "defended", "temperature": 2.0, "alpha": 0.5, "layers": 3}
+    assert "distil" not in jp.train_params(cfg, "clean", "none+spell")
+    assert jp.student_teacher(cfg, "small+spell") == "defended" and jp.student_teacher(cfg, "none+spell") is None
+    # the teacher of seed 2 is that seed's defended model; the ensemble takes every variant at every seed
+    assert jp.teacher_model_dirs(cfg, "tiny", "defended", 2) == ["results/train/tiny/clean/none+spell/seed2/model"]
+    assert len(jp.teacher_model_dirs(cfg, "tiny", "ensemble", 2)) == 4
+    teach = jp.teach_params(cfg, "tiny", "defended", 2)
+    assert [m["name_or_path"] for m in teach["models"]] == jp.teacher_model_dirs(cfg, "tiny", "defended", 2)
+    # the student's settings are not the teacher's: changing them leaves the teach job's params alone
+    other = distil_config(alpha=0.9, temperature=4.0, layers=2, method="none")
+    assert jp.teach_params(other, "tiny", "defended", 2) == teach
+    assert jp.train_params(other, "augmented", "small+spell") != params
+    assert "teach" in jp.report_stages(cfg)

@@ -193,3 +193,24 @@ def test_an_embedding_swap_encoder_is_a_checked_model_reference(validated):
     assert refs["attack.recipes.emb.embedding_model"] == "./no/such/encoder"
     problem = model_problem("attack.recipes.emb.embedding_model", refs["attack.recipes.emb.embedding_model"])
     assert problem.startswith("`attack.recipes.emb.embedding_model`: the model folder ./no/such/encoder does not exist")
+
+
+def test_distillation_names_what_it_cannot_find(validated):
+    from conftest import repo_config
+
+    cfg = repo_config("tiny_classification")
+    cfg["train"].update(methods=["none", "small", "tiny_student+spell", "nonsense"], trainsets=["clean"])
+    cfg["distil"] = {"teachers": {"t": {"variants": ["clean/pgd", "clean/small"]}, "both": {"variants": ["clean/none"],
+                                                                                             "existing": "x"}},
+                     "students": {"small": {"teacher": "t"}, "tiny_student": {"teacher": "nobody"},
+                                  "fgm": {"teacher": "t"}}}
+    with pytest.raises(ConfigError) as err:
+        validated(cfg)
+    msg = str(err.value)
+    assert "`train.methods`: 'nonsense': 'nonsense' is neither a training method nor a student" in msg
+    assert "'tiny_student+spell' names the defence 'spell', which is not in `defences`" in msg
+    assert "`distil.teachers.t.variants`: 'clean/pgd' is not a variant this experiment trains" in msg
+    assert "`distil.teachers.t.variants`: 'clean/small' is itself a student" in msg
+    assert "`distil.teachers.both`: give either `variants`" in msg
+    assert "`distil.students.tiny_student.teacher`: 'nobody' is not in `distil.teachers`" in msg
+    assert "`distil.students.fgm`: the name 'fgm' is already a training method" in msg

@@ -11,4 +11,4 @@ with job_logging(snakemake.log[0]):
     settings, i = EvaluateSettings.from_params(snakemake.params.settings), snakemake.input
     evaluate_model(settings, snakemake.params.model, i.clean_report, i.test, i.dev, {s: i[f"suite_{s}"] for s in settings.suites},
                    {r: i[f"attack_{r}"] for r in settings.recipes}, {r: i[f"transfer_{r}"] for r in settings.recipes},
-                   snakemake.output[0])
+                   snakemake.output[0], snakemake.output.timing)

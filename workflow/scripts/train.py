@@ -16,4 +16,5 @@ with job_logging(snakemake.log[0]):
         params = promoted_params(params, snakemake.input.search)
     settings = FineTuneSettings.from_params(method, int(w.seed), params)
     out = snakemake.output
-    fine_tune(settings, i.train, i.dev, i.test, i.report, out.model, out.metrics, out.timing)
+    teacher = i.teacher or None  # a student: its teacher's outputs (the teach job)
+    fine_tune(settings, i.train, i.dev, i.test, i.report, out.model, out.metrics, out.timing, teacher)
