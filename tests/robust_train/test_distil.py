@@ -126,3 +126,22 @@ def test_a_student_learns_its_teachers_labels_not_the_gold_ones(tmp_path):
     assert metrics["test"]["accuracy"] == 0.5  # the teacher is wrong on half of them, and so is its student
     assert metrics["distil"]["teacher_rows"] == len(rows) and metrics["distil"]["layers"] == [1]
     assert json.loads((tmp_path / "student/config.json").read_text())["num_hidden_layers"] == 1
+
+
+def test_an_ensemble_teacher_labels_each_row_with_its_members_mean_distribution(tmp_path):
+    from models.existing import model_spec
+    from robust_train.distil import teacher_outputs
+
+    task = task_for("classification")
+    rows = [{"id": f"r{i}", "text": t, "text_pair": None, "label": "LABEL_1"} for i, t in enumerate(TEXTS)]
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"labels": ["LABEL_0", "LABEL_1"]}))
+    folders = [build_tiny_bert(tmp_path / f"m{seed}", TEXTS, head="cls", num_labels=2, seed=seed) for seed in (1, 2)]
+    # one trained here (a folder the rules pass), one as an `existing_models` entry (with its fingerprint)
+    specs = [model_spec(str(folders[0])), model_spec(str(folders[1]), {"name_or_path": str(folders[1])})]
+    alone = [teacher_outputs(task, [spec], rows, str(report), 4, "cpu") for spec in specs]
+    both = teacher_outputs(task, specs, rows, str(report), 4, "cpu")
+    assert alone[0] != alone[1]
+    for row in rows:
+        expected = [(a + b) / 2 for a, b in zip(alone[0][row["id"]], alone[1][row["id"]])]
+        assert both[row["id"]] == pytest.approx(expected) and sum(both[row["id"]]) == pytest.approx(1.0)
