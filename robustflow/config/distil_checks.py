@@ -60,6 +60,10 @@ def distil_problems(config: dict) -> list[str]:
         where = f"distil.students.{name}"
         if name in clashes:
             problems.append(f"`{where}`: the name {name!r} is already a training method or a defence. Fix: rename the student")
+        if student.get("layers") and (config["model"].get("lora") or {}).get("r"):
+            problems.append(f"`{where}.layers` with `model.lora`: the saved adapter would belong to the cut encoder, "
+                            "which exists nowhere but in this student. Fix: drop `layers` (a LoRA student of the "
+                            "whole encoder) or `model.lora` (a smaller student trained in full)")
         if student["teacher"] not in teachers:
             problems.append(f"`{where}.teacher`: {student['teacher']!r} is not in `distil.teachers` (configured: "
                             f"{', '.join(sorted(teachers)) or 'none'}). Fix: declare it there or correct the name")

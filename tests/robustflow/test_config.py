@@ -214,3 +214,16 @@ def test_distillation_names_what_it_cannot_find(validated):
     assert "`distil.teachers.both`: give either `variants`" in msg
     assert "`distil.students.tiny_student.teacher`: 'nobody' is not in `distil.teachers`" in msg
     assert "`distil.students.fgm`: the name 'fgm' is already a training method" in msg
+
+
+def test_a_cut_student_cannot_be_a_lora_student(validated):
+    from conftest import repo_config
+
+    cfg = repo_config("tiny_classification")
+    cfg["model"]["lora"] = {"r": 4}
+    cfg["train"].update(methods=["none", "small"], trainsets=["clean"])
+    cfg["distil"] = {"teachers": {"t": {"variants": ["clean/none"]}}, "students": {"small": {"teacher": "t", "layers": 1}}}
+    with pytest.raises(ConfigError, match=r"`distil.students.small.layers` with `model.lora`"):
+        validated(cfg)
+    del cfg["distil"]["students"]["small"]["layers"]
+    assert validated(cfg)["distil"]["students"]["small"]["layers"] is None
