@@ -99,6 +99,7 @@ EDITS = {
     "robust_train/adversarial.py": {"train"},
     "robust_train/rank.py": {"train"},  # run by torchrun as a module name, imported so that it is tracked
     "robust_train/online_attack.py": {"train"},
+    "robust_train/distil.py": {"train"},  # the distillation loss lives in the trainer (no student here: no teach job)
     "robust_train/predict.py": {"train", "evaluate"},
     # an input defence is loaded with every trained model: training, attack and evaluation jobs run it
     "models/defences/spelling.py": {"train", "attack_shard", "evaluate"},
