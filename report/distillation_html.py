@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from report.tables import esc, pct, table
+from report.tables import COMPUTE_LINK, esc, pct, table
 
 HEADERS = ["figure", "baseline %", "teacher %", "student %", "student − teacher, points (interval)", "test", "rows",
            "Holm p", "verdict", "teacher's gain kept"]
@@ -36,7 +36,8 @@ def distillation_html(dataset: str, entries: list[dict], plots: dict[str, str], 
     parts = [f"<h3>Students beside their teachers ({esc(dataset)})</h3><p class='muted'>Each student against each "
              "variant of its teacher on the same rows (difference = student − teacher; paired tests, Holm-adjusted per "
              "student and teacher; real when below alpha with the interval excluding zero). \"Gain kept\" = (student − "
-             "baseline) / (teacher − baseline). Prediction time per 1,000 rows: the compute page.</p>"]
+             f"baseline) / (teacher − baseline). Prediction time per 1,000 rows, and the student's as a share of its "
+             f"teacher's: the {COMPUTE_LINK} (timings change from run to run, so they are kept out of results/).</p>"]
     for e in entries:
         worse = [c for c in e["comparisons"] if c["real"] and (c["difference"] > 0) != c["higher_is_better"]]
         parts.append(f"<h4>{esc(e['student'])} ← {esc(e['teacher'])} (teacher <code>{esc(e['teacher_name'])}</code>)</h4>"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from report.tables import (Evidence, attacks_table, calibration_table, esc, findings_html, overview_table, pct,
-                           repair_table, search_table, suites_table, table, tradeoff_table)
+from report.tables import (COMPUTE_LINK, Evidence, attacks_table, calibration_table, esc, findings_html, overview_table,
+                           pct, repair_table, search_table, suites_table, table, tradeoff_table)
 from report.example_browser import SCRIPT as BROWSER_SCRIPT
 from report.example_browser import browser_html, changed_positions
 from report.model_card import measured_here
@@ -211,8 +211,6 @@ def gates_html(results: list[dict]) -> str:
               "The same results are in results/report/junit.xml for CI systems.</p>")
 
 
-# results/report/report.html -> benchmarks/report/compute.html (timings are kept out of results/).
-COMPUTE_LINK = "<a href='../../benchmarks/report/compute.html'>compute cost page</a>"
 
 
 def search_html(search: dict, trainset: str) -> str:

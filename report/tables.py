@@ -8,6 +8,10 @@ import html
 from robustflow.tasks import Task
 
 
+# results/report/report.html -> benchmarks/report/compute.html (timings are kept out of results/).
+COMPUTE_LINK = "<a href='../../benchmarks/report/compute.html'>compute cost page</a>"
+
+
 def esc(x) -> str:
     return html.escape(str(x))
 
