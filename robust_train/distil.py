@@ -11,6 +11,8 @@ on gold only.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from typing import Sequence
@@ -38,8 +40,10 @@ class DistilSettings:
         return cls(float(params["temperature"]), float(params["alpha"]), params.get("layers"), teacher)
 
     def fingerprint(self) -> tuple:
-        """What a resumed checkpoint must have been trained with."""
-        return self.temperature, self.alpha, self.layers, sorted(self.teacher)
+        """What a resumed checkpoint must have been trained with: these settings and these soft labels
+        (a retrained teacher gives the same rows other labels)."""
+        labels = hashlib.sha256(json.dumps(self.teacher, sort_keys=True).encode()).hexdigest()[:16]
+        return self.temperature, self.alpha, self.layers, labels
 
 
 def distillation_loss(logits: torch.Tensor, labels: torch.Tensor, teacher: torch.Tensor, mask: torch.Tensor,

@@ -145,3 +145,10 @@ def test_an_ensemble_teacher_labels_each_row_with_its_members_mean_distribution(
     for row in rows:
         expected = [(a + b) / 2 for a, b in zip(alone[0][row["id"]], alone[1][row["id"]])]
         assert both[row["id"]] == pytest.approx(expected) and sum(both[row["id"]]) == pytest.approx(1.0)
+
+
+def test_a_checkpoint_of_another_teachers_labels_is_not_resumed():
+    same_rows = {"a": [0.9, 0.1]}
+    assert DistilSettings(2.0, 0.5, None, same_rows).fingerprint() == DistilSettings(2.0, 0.5, None, dict(same_rows)).fingerprint()
+    assert DistilSettings(2.0, 0.5, None, same_rows).fingerprint() != DistilSettings(2.0, 0.5, None, {"a": [0.8, 0.2]}).fingerprint()
+    assert DistilSettings(2.0, 0.5, None, same_rows).fingerprint() != DistilSettings(2.0, 0.7, None, same_rows).fingerprint()
