@@ -32,8 +32,11 @@ def parameters(runs: list[dict]) -> int | None:
 
 
 def distillation_summary(config: dict, variants: dict[str, list[dict]], intervals: dict, baseline: str,
-                         settings: dict, seed: int, dataset: str) -> list[dict]:
-    """One entry per student variant and teacher variant that were both evaluated here."""
+                         settings: dict, seed: int, dataset: str, against_baseline: list[dict] | None = None) -> list[dict]:
+    """One entry per student variant and teacher variant that were both evaluated here.
+    ``against_baseline``: the evidence's comparisons with the baseline; the share of the teacher's
+    gain a student kept is given only where that gain is real (a gain within noise has nothing to keep)."""
+    real = {(c["variant"], c["figure"]) for c in against_baseline or [] if c["real"]}
     out = []
     for name, runs in variants.items():
         trainset, _, method = name.partition("/")
@@ -47,7 +50,8 @@ def distillation_summary(config: dict, variants: dict[str, list[dict]], interval
             for c in compared:
                 c["student"], c["teacher"] = intervals[name][c["figure"]]["value"], intervals[teacher][c["figure"]]["value"]
                 c["baseline"] = base.get(c["figure"], {}).get("value")
-                c["kept"] = kept_share(c["student"], c["teacher"], c["baseline"]) if baseline not in (name, teacher) else None
+                gained = (teacher, c["figure"]) in real and baseline not in (name, teacher)
+                c["kept"] = kept_share(c["student"], c["teacher"], c["baseline"]) if gained else None
             out.append({"student": name, "teacher": teacher, "teacher_name": config["distil"]["students"][
                         split_method(method)[0]]["teacher"], "comparisons": compared,
                         "parameters": {"student": parameters(runs), "teacher": parameters(variants[teacher])}})

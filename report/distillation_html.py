@@ -36,7 +36,7 @@ def distillation_html(dataset: str, entries: list[dict], plots: dict[str, str], 
     parts = [f"<h3>Students beside their teachers ({esc(dataset)})</h3><p class='muted'>Each student against each "
              "variant of its teacher on the same rows (difference = student − teacher; paired tests, Holm-adjusted per "
              "student and teacher; real when below alpha with the interval excluding zero). \"Gain kept\" = (student − "
-             f"baseline) / (teacher − baseline). Prediction time per 1,000 rows, and the student's as a share of its "
+             f"baseline) / (teacher − baseline), given where the teacher's gain over the baseline is real. Prediction time per 1,000 rows, and the student's as a share of its "
              f"teacher's: the {COMPUTE_LINK} (timings change from run to run, so they are kept out of results/).</p>"]
     for e in entries:
         worse = [c for c in e["comparisons"] if c["real"] and (c["difference"] > 0) != c["higher_is_better"]]

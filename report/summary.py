@@ -141,7 +141,7 @@ def dataset_summary(task: Task, spec: dict, name: str, config: dict, examples_pe
     baseline = spec.get("baseline", "clean/none")
     found = evidence(runs, config["report"], config["seed"], name, baseline, config)
     distillation = distillation_summary(config, variants_of(runs), found["intervals"], baseline, config["report"],
-                                        config["seed"], name)
+                                        config["seed"], name, found["comparisons"])
     outcomes = dataset_outcomes(variants_of(runs))
     for run in runs:  # the per-row contributions are in the evaluation files; the summary keeps the figures
         run["evaluation"] = {k: v for k, v in run["evaluation"].items() if k != "rows"}

@@ -11,7 +11,7 @@ from evaluation.calibration import ece_rows
 from report.compute import build_compute
 from report.distillation import distillation_summary, kept_share, teacher_variants
 from report.distillation_html import distillation_html
-from report.statistics import variant_statistics
+from report.statistics import comparisons, variant_statistics
 
 SETTINGS = {"bootstrap": 300, "confidence": 0.95, "alpha": 0.05}
 CONFIG = {"distil": {"teachers": {"defended": {"variants": ["clean/none+spell"]}},
@@ -48,7 +48,8 @@ def variants() -> dict:
 def test_a_student_is_compared_with_its_teacher_on_the_same_rows_with_the_gain_it_kept():
     found = variants()
     intervals = variant_statistics(found, SETTINGS, 7)
-    entries = distillation_summary(CONFIG, found, intervals, "clean/none", SETTINGS, 7, "mr")
+    against = comparisons(found, "clean/none", SETTINGS, 7, "mr")
+    entries = distillation_summary(CONFIG, found, intervals, "clean/none", SETTINGS, 7, "mr", against)
     assert len(entries) == 1 and entries[0]["student"] == "augmented/small+spell"
     assert entries[0]["teacher"] == "clean/none+spell" and entries[0]["teacher_name"] == "defended"
     by = {c["figure"]: c for c in entries[0]["comparisons"]}
@@ -57,7 +58,10 @@ def test_a_student_is_compared_with_its_teacher_on_the_same_rows_with_the_gain_i
     assert under["difference"] == pytest.approx(-0.04) and not under["real"]
     clean = by["clean"]  # 50% against 78%: really worse, paired on the same rows (so is its ECE here)
     assert clean["real"] and clean["difference"] == pytest.approx(-0.28) and clean["n"] == 200
-    assert clean["kept"] == pytest.approx((0.50 - 0.70) / (0.78 - 0.70))
+    assert clean["kept"] == pytest.approx((0.50 - 0.70) / (0.78 - 0.70))  # the teacher's +8 points are real
+    # without the evidence that the teacher's gains are real, no share is claimed
+    unproven = distillation_summary(CONFIG, found, intervals, "clean/none", SETTINGS, 7, "mr", [])
+    assert all(c["kept"] is None for c in unproven[0]["comparisons"])
     assert entries[0]["parameters"] == {"student": 17_000_000, "teacher": 22_000_000}
     html = distillation_html("mr", entries, {}, lambda path, caption: "")
     assert "augmented/small+spell ← clean/none+spell" in html and "90%" in html
