@@ -6,8 +6,9 @@ PWWS's importance pass scored in one call) in 1..N shard processes splitting the
 examples with the same recipe and query budget. Prints attack-loop examples/s (model loading and imports excluded on both sides; our
 end-to-end wall time including process start is printed too), the ratio, and whether every attack
 outcome (status and adversarial text) is identical. Medians over --repeats. Use a deterministic
-recipe (pwws, glove_swap, pruthi) for the identity check: deepwordbug draws random edits, which
-TextAttack seeds once per run and robustflow once per example.
+recipe (pwws, glove_swap, embedding_swap) for the identity check with TextAttack: deepwordbug and
+pruthi draw random edits, which TextAttack seeds once per run and robustflow once per example; for
+those the lockstep search (--widths 1,16) is compared with robustflow's one-at-a-time search.
 
     python bench/attack_throughput.py [--model results/train/mr/clean/none/seed13/model]
         [--data results/clean/mr/test.parquet] [--examples 30] [--recipe pwws] [--shards 1,2] [--repeats 3]
@@ -67,7 +68,7 @@ def textattack_reference(rows, settings, model_dir, threads, stock_length):
 
 
 def _worker(args):
-    rows, settings, model_dir, threads, seed = args
+    rows, settings, model_dir, threads, seed, width = args
     import torch
 
     torch.set_num_threads(threads)
@@ -76,13 +77,13 @@ def _worker(args):
     import_textattack()
     timings = {}
     records = attack_classifier(rows, settings.type, settings, load_trained(CLASSIFICATION, model_dir), seed=seed,
-                                batch_size=64, device="cpu", timings=timings)
+                                batch_size=64, device="cpu", timings=timings, lockstep_width=width)
     return timings["attack_seconds"], records
 
 
-def ours(rows, settings, model_dir, shards, cores, seed=13):
+def ours(rows, settings, model_dir, shards, cores, width, seed=13):
     start = time.perf_counter()
-    jobs = [(shard(rows, k, shards), settings, model_dir, max(cores // shards, 1), seed) for k in range(shards)]
+    jobs = [(shard(rows, k, shards), settings, model_dir, max(cores // shards, 1), seed, width) for k in range(shards)]
     with mp.get_context("spawn").Pool(shards) as pool:
         parts = pool.map(_worker, jobs)
     wall = time.perf_counter() - start
@@ -97,7 +98,9 @@ def main() -> None:
     parser.add_argument("--model", default="results/train/mr/clean/none/seed13/model")
     parser.add_argument("--data", default="results/clean/mr/test.parquet")
     parser.add_argument("--examples", type=int, default=30)
-    parser.add_argument("--recipe", default="pwws", choices=["pwws", "glove_swap", "pruthi", "deepwordbug"])
+    parser.add_argument("--recipe", default="pwws", choices=["pwws", "glove_swap", "embedding_swap", "pruthi", "deepwordbug"])
+    parser.add_argument("--widths", default="1,16", help="examples searched at once (1: one at a time, as before "
+                        "augment/attacks/lockstep.py); outcomes are compared with the first width's")
     parser.add_argument("--query-budget", type=int, default=None)
     parser.add_argument("--shards", default="1,2")
     parser.add_argument("--repeats", type=int, default=3)
@@ -119,17 +122,21 @@ def main() -> None:
     ref = statistics.median(ref_times)
     padded = args.stock_length or "the saved model_max_length"
     print(f"TextAttack Attacker (queries padded to {padded}):  {n / ref:7.2f} examples/s (median {ref:.1f} s of {args.repeats})")
-    for shards in map(int, args.shards.split(",")):
-        loop, wall = [], []
-        for _ in range(args.repeats):
-            seconds, total, outcomes = ours(rows, settings, args.model, shards, args.cores)
-            loop.append(seconds)
-            wall.append(total)
-        same = sum(a == b for a, b in zip(outcomes, ref_outcomes))
-        print(f"robustflow, {shards} shard(s): {n / statistics.median(loop):7.2f} examples/s "
-              f"= {ref / statistics.median(loop):.1f}x TextAttack; end to end incl. process start, imports and "
-              f"model load {statistics.median(wall):.1f} s; identical outcomes {same}/{n}")
-
+    first = None
+    for width in map(int, args.widths.split(",")):
+        for shards in map(int, args.shards.split(",")):
+            loop, wall = [], []
+            for _ in range(args.repeats):
+                seconds, total, outcomes = ours(rows, settings, args.model, shards, args.cores, width)
+                loop.append(seconds)
+                wall.append(total)
+            first = first or outcomes
+            same = sum(a == b for a, b in zip(outcomes, ref_outcomes))
+            same_as_first = sum(a == b for a, b in zip(outcomes, first))
+            print(f"robustflow, {width} at once, {shards} shard(s): {n / statistics.median(loop):7.2f} examples/s "
+                  f"= {ref / statistics.median(loop):.2f}x TextAttack; end to end incl. process start, imports and "
+                  f"model load {statistics.median(wall):.1f} s; outcomes identical to TextAttack's {same}/{n}, "
+                  f"to {args.widths.split(',')[0]} at once {same_as_first}/{n}")
 
 if __name__ == "__main__":
     main()

@@ -31,27 +31,37 @@ class Encoder:
         self.model = model.eval().to(device)
         self.batch_size, self.device, self._torch = batch_size, device, torch
         self._cache: OrderedDict[str, object] = OrderedDict()
+        # set while attack searches run in lockstep (augment/attacks/lockstep.py): defer(fill, texts)
+        # runs fill(texts) in the next shared pass, with every other search's texts
+        self.defer = None
 
     def embed(self, texts: Sequence[str]):
         """(len(texts), dim) unit vectors."""
-        torch = self._torch
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if missing:
-            ids = self.tokenizer(missing, truncation=True, max_length=MAX_TOKENS)["input_ids"]
-            limit = getattr(self.model.config, "max_position_embeddings", MAX_TOKENS)
-            with torch.inference_mode():
-                for idx, input_ids, mask in padded_batches(ids, self.batch_size, self.tokenizer.pad_token_id, limit,
-                                                           self.device):
-                    hidden = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
-                    weights = mask.unsqueeze(-1).to(hidden.dtype)
-                    pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
-                    for row, i in enumerate(idx):
-                        self._cache[missing[i]] = torch.nn.functional.normalize(pooled[row], dim=-1).cpu()
-            while len(self._cache) > CACHE:
-                self._cache.popitem(last=False)
+            if self.defer is not None:  # many attack searches at once: one pass for all their texts
+                self.defer(self._embed_uncached, missing)
+            else:
+                self._embed_uncached(missing)
         if not texts:
-            return torch.empty(0)
-        return torch.stack([self._cache[t] for t in texts])
+            return self._torch.empty(0)
+        return self._torch.stack([self._cache[t] for t in texts])
+
+    def _embed_uncached(self, missing: list[str]) -> None:
+        torch = self._torch
+        missing = [t for t in dict.fromkeys(missing) if t not in self._cache]
+        ids = self.tokenizer(missing, truncation=True, max_length=MAX_TOKENS)["input_ids"] if missing else []
+        limit = getattr(self.model.config, "max_position_embeddings", MAX_TOKENS)
+        with torch.inference_mode():
+            for idx, input_ids, mask in padded_batches(ids, self.batch_size, self.tokenizer.pad_token_id, limit,
+                                                       self.device):
+                hidden = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
+                weights = mask.unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
+                for row, i in enumerate(idx):
+                    self._cache[missing[i]] = torch.nn.functional.normalize(pooled[row], dim=-1).cpu()
+        while len(self._cache) > CACHE:
+            self._cache.popitem(last=False)
 
     def similarity(self, a: Sequence[str], b: Sequence[str]) -> list[float]:
         """Cosine similarity of each pair (a[i], b[i])."""

@@ -109,6 +109,7 @@ def textattack_constraints(check: SwapCheck) -> list:
     class KeepsMeaning(Constraint):
         def __init__(self):
             super().__init__(compare_against_original=True)
+            self.check = check  # its encoder joins lockstep searches' shared passes
 
         def _changed(self, transformed, reference) -> list[int]:
             indices = transformed.attack_attrs.get("newly_modified_indices") or transformed.attack_attrs.get(

@@ -36,6 +36,10 @@ class FastClassifierWrapper:
         self._cache_size = cache_size
         self.forward_texts = 0  # texts that reached the model (cache misses), for throughput reports
 
+    def has(self, text) -> bool:
+        """Whether ``text``'s probabilities are cached (a call for it runs no forward pass)."""
+        return text in self._cache
+
     def __call__(self, texts: Sequence) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if missing:

@@ -7,6 +7,8 @@ import logging
 import time
 from collections import OrderedDict
 
+from augment.attacks.lockstep import LOCKSTEP_RECIPES, attack_in_lockstep
+from augment.attacks.lockstep import WIDTH as LOCKSTEP_WIDTH
 from augment.attacks.model_wrapper import FastClassifierWrapper
 from augment.attacks.recipes import build_attack
 from augment.attacks.results import gold_probability, outcome_record
@@ -25,9 +27,11 @@ def attack_input(row: dict):
 
 
 def attack_classifier(rows: list[dict], name: str, recipe: RecipeSettings, trained: TrainedModel, seed: int,
-                      batch_size: int, device: str, pools: dict | None = None, timings: dict | None = None) -> list[dict]:
-    """One outcome record per row. Each row is seeded on its own (recipes with random character edits),
-    so a row's outcome does not depend on the rows attacked before it in this process."""
+                      batch_size: int, device: str, pools: dict | None = None, timings: dict | None = None,
+                      lockstep_width: int = LOCKSTEP_WIDTH) -> list[dict]:
+    """One outcome record per row. Each row's random edits are seeded on its own, so its outcome does
+    not depend on the rows attacked before it in this process; TextAttack recipes search many rows
+    at once, sharing each forward pass (augment/attacks/lockstep.py), with the same outcomes."""
     labels = trained.labels
     wrapper = FastClassifierWrapper(trained.model, trained.tokenizer, trained.max_length, batch_size=batch_size,
                                     device=device, defence=trained.defence)
@@ -39,20 +43,36 @@ def attack_classifier(rows: list[dict], name: str, recipe: RecipeSettings, train
                                                            defence=trained.defence.with_copies(recipe.eot_copies))
     attack = build_attack(recipe, wrapper, model_batch_size=4 * batch_size)
     label_ids = {label: i for i, label in enumerate(labels)}
-    records, started = [], time.perf_counter()
+    for row in rows:
+        if row["label"] not in label_ids:
+            raise ValueError(f"row {row['id']}: label {row['label']!r} is not one the model knows ({labels})")
+    started, done = time.perf_counter(), []
+
+    def record_of(row, result) -> dict:
+        record = outcome_record(row, name, result, labels)
+        return judged(record, row, deployed, labels) if deployed is not None else record
+
+    def progress(record) -> None:
+        done.append(record)
+        if len(done) % 10 == 0 or len(done) == len(rows):
+            attempted = [r for r in done if r["status"] != "skipped"]
+            log.info("%s: %d/%d attacked, %d successful of %d attempted, %.2f examples/s, %d model forwards",
+                     name, len(done), len(rows), sum(r["status"] == "success" for r in attempted), len(attempted),
+                     len(done) / (time.perf_counter() - started), wrapper.forward_texts)
+
     with cached_word_splits():
-        for n, row in enumerate(rows, 1):
-            if row["label"] not in label_ids:
-                raise ValueError(f"row {row['id']}: label {row['label']!r} is not one the model knows ({labels})")
-            seed_globals(row_seed(seed, "attack", name, row["id"]))
-            result = attack.attack(attack_input(row), label_ids[row["label"]])
-            record = outcome_record(row, name, result, labels)
-            records.append(judged(record, row, deployed, labels) if deployed is not None else record)
-            if n % 10 == 0 or n == len(rows):
-                done = [r for r in records if r["status"] != "skipped"]
-                log.info("%s: %d/%d attacked, %d successful of %d attempted, %.2f examples/s, %d model forwards",
-                         name, n, len(rows), sum(r["status"] == "success" for r in done), len(done),
-                         n / (time.perf_counter() - started), wrapper.forward_texts)
+        if recipe.type in LOCKSTEP_RECIPES and lockstep_width > 1 and len(rows) > 1:  # searches share each forward
+            examples = [(attack_input(row), label_ids[row["label"]]) for row in rows]
+            seeds = [row_seed(seed, "attack", name, row["id"]) for row in rows]
+            results = attack_in_lockstep(attack, wrapper, examples, seeds, width=lockstep_width,
+                                         on_result=lambda i, result: progress(outcome_record(rows[i], name, result, labels)))
+            records = [record_of(row, result) for row, result in zip(rows, results)]  # the deployed model judges here
+        else:
+            records = []
+            for row in rows:
+                seed_globals(row_seed(seed, "attack", name, row["id"]))  # random edits: seeded per row
+                records.append(record_of(row, attack.attack(attack_input(row), label_ids[row["label"]])))
+                progress(records[-1])
     if timings is not None:
         timings["attack_seconds"] = time.perf_counter() - started
         timings["forward_texts"] = wrapper.forward_texts

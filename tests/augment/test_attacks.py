@@ -17,6 +17,7 @@ from augment.attacks.results import attack_summary
 from augment.trainsets.adversarial import adversarial_rows
 from robustflow import iob
 from robustflow.rows import read_rows, write_rows
+from robustflow.seeds import row_seed, seed_globals
 from robustflow.tasks import task_for
 from tiny_models import build_tiny_bert
 
@@ -160,6 +161,84 @@ def test_pwws_prefetching_keeps_textattack_s_search(classifier, cls_rows, budget
     assert our_calls < stock_calls
     if budget is None:
         assert our_texts == stock_texts  # nothing scored that the search would not have asked for
+
+
+@pytest.mark.parametrize("recipe,budget", [("deepwordbug", None), ("pruthi", None), ("pwws", None),
+                                           ("glove_swap", None), ("embedding_swap", None),
+                                           ("deepwordbug", 15), ("pwws", 60), ("glove_swap", 20)])
+def test_lockstep_search_equals_one_example_at_a_time(classifier, cls_rows, recipe, budget):
+    """Searching many examples at once (their queries sharing each forward pass) gives every example
+    the outcome, perturbed text and query count of TextAttack's one-at-a-time search, in fewer passes;
+    the examples end at different steps (different query counts), some by running out of budget.
+    Random character edits (deepwordbug, pruthi) are drawn from each example's own seed."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from augment.attacks.lockstep import LOCKSTEP_RECIPES, attack_in_lockstep
+    from augment.attacks.recipes import build_attack
+    from augment.attacks.textattack_env import import_textattack
+
+    import_textattack()
+    assert recipe in LOCKSTEP_RECIPES
+    extra = {"embedding_model": str(classifier), "min_cos_sim": -1.0, "min_similarity": None} \
+        if recipe == "embedding_swap" else {}  # the tiny model's own embeddings: any neighbour may do
+    settings = RecipeSettings.from_config({"type": recipe, "query_budget": budget, "max_perturbed_ratio": None,
+                                           "sentence_encoder": "minilm", **extra})
+    rows = read_rows(cls_rows)
+    examples = [(r["text"], LABELS.index(r["label"])) for r in rows]
+    seeds = [row_seed(5, r["id"]) for r in rows]
+    runs = {}
+    for width in (1, 5, 14):  # 1: TextAttack's own loop over the examples
+        model = AutoModelForSequenceClassification.from_pretrained(classifier).eval()
+        wrapper = FastClassifierWrapper(model, AutoTokenizer.from_pretrained(classifier), 64, batch_size=64)
+        passes = []
+        model.register_forward_pre_hook(lambda *_: passes.append(1))
+        attack = build_attack(settings, wrapper, model_batch_size=64)
+        if width == 1:
+            results = []
+            for example, seed in zip(examples, seeds):
+                seed_globals(seed)
+                results.append(attack.attack(*example))
+        else:
+            results = attack_in_lockstep(attack, wrapper, examples, seeds, width=width)
+        runs[width] = ([(type(r).__name__, r.perturbed_result.attacked_text.text, r.perturbed_result.num_queries)
+                        for r in results], len(passes))
+    (one, one_passes), (five, five_passes), (all_, all_passes) = runs[1], runs[5], runs[14]
+    assert five == one and all_ == one
+    statuses = {status for status, _, _ in one}
+    assert "SuccessfulAttackResult" in statuses and len(statuses) > 1
+    attempted = {queries for status, _, queries in one if status != "SkippedAttackResult"}
+    assert len(attempted) >= 2, "the searches end at different steps"
+    if budget:
+        assert any(queries == budget for _, _, queries in one), "some searches should run out of budget"
+    assert all_passes < five_passes < one_passes
+
+
+def test_a_failing_forward_pass_ends_every_lockstep_search_with_its_error(classifier, cls_rows):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from augment.attacks.lockstep import attack_in_lockstep
+    from augment.attacks.recipes import build_attack
+    from augment.attacks.textattack_env import import_textattack
+
+    import_textattack()
+    model = AutoModelForSequenceClassification.from_pretrained(classifier).eval()
+    wrapper = FastClassifierWrapper(model, AutoTokenizer.from_pretrained(classifier), 64, batch_size=64)
+    settings = RecipeSettings.from_config({"type": "pwws", "query_budget": None, "max_perturbed_ratio": None,
+                                           "sentence_encoder": "minilm"})
+    attack = build_attack(settings, wrapper, model_batch_size=64)
+    calls = []
+
+    def fail_on_the_third_pass(*_):
+        calls.append(1)
+        if len(calls) == 3:
+            raise MemoryError("out of memory in the shared pass")
+
+    model.register_forward_pre_hook(fail_on_the_third_pass)
+    rows = read_rows(cls_rows)
+    with pytest.raises(RuntimeError, match="the shared forward pass failed") as error:
+        attack_in_lockstep(attack, wrapper, [(r["text"], LABELS.index(r["label"])) for r in rows], [0] * len(rows),
+                           width=4)
+    assert isinstance(error.value.__cause__, MemoryError)
 
 
 def test_query_budget_and_ratio_are_honoured(tmp_path, classifier, cls_rows):
