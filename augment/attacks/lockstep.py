@@ -4,11 +4,11 @@ TextAttack searches one example at a time and asks the model for a few candidate
 CPU a MiniLM forward of 4-8 short texts costs about twice as much per text as one of 128. Here
 `width` examples are searched at once, each by TextAttack's own search code in a worker thread of
 its own, against one `LockstepModel`: the searches take turns, and a query whose texts the model
-wrapper has not scored yet waits until no search can go on; then the main thread scores the union of
-all their texts in one length-sorted pass (FastClassifierWrapper) and wakes them. A text's probabilities do
-not depend on its batch (each pads to its own length bucket), and each search keeps its own goal
-function, caches and query count, so every example's outcome, perturbed text and number of queries
-are those of the one-at-a-time search (tests/augment/test_lockstep.py).
+wrapper has not scored yet waits until no search can go on; then the main thread scores the union
+of all their texts in one length-sorted pass (FastClassifierWrapper) and wakes them. A text's
+probabilities do not depend on its batch (each pads to its own length bucket), and each search keeps
+its own goal function, caches and query count, so every example's outcome, perturbed text and
+number of queries are those of the one-at-a-time search (tests/augment/test_attacks.py).
 
 Recipes with random edits (DeepWordBug's characters) draw from `random` and `numpy.random` inside
 TextAttack's transformations; one search at a time seeds those per example. Concurrent searches get
@@ -139,9 +139,9 @@ def attack_in_lockstep(attack, wrapper, examples: Sequence[tuple], seeds: Sequen
     next_index = iter(range(len(examples)))
 
     def work(index: int) -> None:
-        own = clone_attack(attack, model)
         model._wait_for_turn(index)
-        try:
+        try:  # whatever happens, the turn is passed on at the end (else every other search would wait)
+            own = clone_attack(attack, model)
             while not errors:
                 i = next(next_index, None)  # in turn: one search at a time takes the next example
                 if i is None:
