@@ -49,8 +49,7 @@ class Encoder:
 
     def _embed_uncached(self, missing: list[str]) -> None:
         torch = self._torch
-        missing = [t for t in dict.fromkeys(missing) if t not in self._cache]
-        ids = self.tokenizer(missing, truncation=True, max_length=MAX_TOKENS)["input_ids"] if missing else []
+        ids = self.tokenizer(missing, truncation=True, max_length=MAX_TOKENS)["input_ids"]
         limit = getattr(self.model.config, "max_position_embeddings", MAX_TOKENS)
         with torch.inference_mode():
             for idx, input_ids, mask in padded_batches(ids, self.batch_size, self.tokenizer.pad_token_id, limit,

@@ -48,8 +48,7 @@ def attack_classifier(rows: list[dict], name: str, recipe: RecipeSettings, train
             raise ValueError(f"row {row['id']}: label {row['label']!r} is not one the model knows ({labels})")
     started, done = time.perf_counter(), []
 
-    def record_of(row, result) -> dict:
-        record = outcome_record(row, name, result, labels)
+    def as_deployed(record, row) -> dict:  # an adaptive attack's record, judged by the deployed model
         return judged(record, row, deployed, labels) if deployed is not None else record
 
     def progress(record) -> None:
@@ -64,14 +63,20 @@ def attack_classifier(rows: list[dict], name: str, recipe: RecipeSettings, train
         if recipe.type in LOCKSTEP_RECIPES and lockstep_width > 1 and len(rows) > 1:  # searches share each forward
             examples = [(attack_input(row), label_ids[row["label"]]) for row in rows]
             seeds = [row_seed(seed, "attack", name, row["id"]) for row in rows]
-            results = attack_in_lockstep(attack, wrapper, examples, seeds, width=lockstep_width,
-                                         on_result=lambda i, result: progress(outcome_record(rows[i], name, result, labels)))
-            records = [record_of(row, result) for row, result in zip(rows, results)]  # the deployed model judges here
+            searched: dict[int, dict] = {}
+
+            def ended(i, result) -> None:  # in a search's thread: the record, for progress and below
+                searched[i] = outcome_record(rows[i], name, result, labels)
+                progress(searched[i])
+
+            attack_in_lockstep(attack, wrapper, examples, seeds, width=lockstep_width, on_result=ended)
+            records = [as_deployed(searched[i], row) for i, row in enumerate(rows)]  # on this thread
         else:
             records = []
             for row in rows:
                 seed_globals(row_seed(seed, "attack", name, row["id"]))  # random edits: seeded per row
-                records.append(record_of(row, attack.attack(attack_input(row), label_ids[row["label"]])))
+                result = attack.attack(attack_input(row), label_ids[row["label"]])
+                records.append(as_deployed(outcome_record(row, name, result, labels), row))
                 progress(records[-1])
     if timings is not None:
         timings["attack_seconds"] = time.perf_counter() - started
