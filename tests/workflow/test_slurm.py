@@ -52,7 +52,7 @@ def slurm_command(workdir: Path, config: Path) -> list[str]:
     return [*SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--configfile", str(config),
             "--workflow-profile", str(REPO / "profiles" / "slurm"), "--jobs", "4",
             "--slurm-init-seconds-before-status-checks", "2", "--set-resources", *NODE_FIT,
-            "--set-threads", "train=2"]
+            "--set-threads", "train=1"]  # the local run's training threads (train.threads), hence its bits
 
 
 def sacct_jobs(since: str) -> list[dict]:
