@@ -51,30 +51,42 @@ def pipeline_reference(trained, rows: list[dict], batch_size: int) -> tuple[floa
     return time.perf_counter() - start, [o["label"] for o in out]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default="results/train/mr/clean/none/seed13/model")
-    parser.add_argument("--data", default="results/clean/mr")
+def add_pass_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every prediction-pass bench shares."""
     parser.add_argument("--rows", type=int, default=7600)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
+
+
+def side_by_side(ours_pass, reference_pass, rows: list[dict], args, agreement, unit: str = "rows") -> None:
+    """Both passes alternately, --repeats times; prints seconds per 1,000 rows (medians), the
+    ratio, and ``agreement(mine, theirs)`` -> (agreeing, total) each repeat."""
+    per_1000 = {"robustflow": [], "pipeline": []}
+    for repeat in range(args.repeats):
+        seconds_ours, mine = ours_pass(rows, args.batch_size)
+        seconds_ref, theirs = reference_pass(rows, args.batch_size)
+        per_1000["robustflow"].append(1000 * seconds_ours / len(rows))
+        per_1000["pipeline"].append(1000 * seconds_ref / len(rows))
+        agree, total = agreement(mine, theirs)
+        print(f"repeat {repeat + 1}: robustflow {per_1000['robustflow'][-1]:.2f} s/1k {unit}, "
+              f"pipeline {per_1000['pipeline'][-1]:.2f} s/1k {unit}; predictions agree on {agree}/{total}")
+    a, b = statistics.median(per_1000["robustflow"]), statistics.median(per_1000["pipeline"])
+    print(f"\n{len(rows)} {unit}, batch {args.batch_size}, {args.threads} threads, medians of {args.repeats}: "
+          f"robustflow {a:.2f} s per 1,000 {unit}, transformers pipeline {b:.2f} s per 1,000 {unit}, ratio {b / a:.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="results/train/mr/clean/none/seed13/model")
+    parser.add_argument("--data", default="results/clean/mr")
+    add_pass_arguments(parser)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     trained = load_trained(CLASSIFICATION, args.model)
     rows = bench_rows(Path(args.data), args.rows)
-    per_1000 = {"robustflow": [], "pipeline": []}
-    for repeat in range(args.repeats):
-        seconds_ours, mine = ours(trained, rows, args.batch_size)
-        seconds_ref, theirs = pipeline_reference(trained, rows, args.batch_size)
-        per_1000["robustflow"].append(1000 * seconds_ours / len(rows))
-        per_1000["pipeline"].append(1000 * seconds_ref / len(rows))
-        agree = sum(a == b for a, b in zip(mine, theirs))
-        print(f"repeat {repeat + 1}: robustflow {per_1000['robustflow'][-1]:.2f} s/1k rows, "
-              f"pipeline {per_1000['pipeline'][-1]:.2f} s/1k rows; predictions agree on {agree}/{len(rows)}")
-    a, b = statistics.median(per_1000["robustflow"]), statistics.median(per_1000["pipeline"])
-    print(f"\n{len(rows)} rows, batch {args.batch_size}, {args.threads} threads, medians of {args.repeats}: "
-          f"robustflow {a:.2f} s per 1,000 rows, transformers pipeline {b:.2f} s per 1,000 rows, ratio {b / a:.2f}x")
+    side_by_side(lambda r, b: ours(trained, r, b), lambda r, b: pipeline_reference(trained, r, b), rows, args,
+                 lambda mine, theirs: (sum(a == b for a, b in zip(mine, theirs)), len(mine)))
 
 
 if __name__ == "__main__":

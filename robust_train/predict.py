@@ -21,6 +21,9 @@ def predict(model, tokenizer, rows: Sequence[dict], task: Task, label2id: dict, 
     copies = defence.n_copies if defence is not None else 1
     if defence is not None:
         rows = defence.rows(task, rows)
+    if copies > 1 and task.name == "ner":
+        return _smoothed_tags(model, tokenizer, rows, task, label2id, id2label, max_length, batch_size, device,
+                              truncation, defence)
     model_rows = defence.copy_rows(task, rows) if copies > 1 else rows
     enc = task.encode(model_rows, tokenizer, label2id, max_length)
     if truncation is not None and copies == 1:  # smoothing is for classification, whose truncation counts nothing
@@ -42,4 +45,21 @@ def predict(model, tokenizer, rows: Sequence[dict], task: Task, label2id: dict, 
             preds[i], probs[i] = task.decode(dist, row, None, id2label)
         else:
             preds[i], probs[i] = task.decode(out[i], row, enc.word_ids[i] if enc.word_ids else None, id2label)
+    return preds, probs
+
+
+def _smoothed_tags(model, tokenizer, rows, task, label2id, id2label, max_length, batch_size, device, truncation,
+                   defence) -> tuple[list, list]:
+    """A smoothed tagger: the normalised sentence is tagged once; its copies keep the words of the
+    entities predicted there and substitute others; each word's tag is the vote over the copies."""
+    tags, _ = predict(model, tokenizer, rows, task, label2id, id2label, max_length, batch_size, device, truncation)
+    k = defence.n_copies
+    copy_rows = [{**row, "tokens": words} for row, predicted in zip(rows, tags)
+                 for words in defence.sentence_copies(row["tokens"], [t != "O" for t in predicted])]
+    _, copy_probs = predict(model, tokenizer, copy_rows, task, label2id, id2label, max_length, batch_size, device)
+    preds, probs = [], []
+    for i in range(len(rows)):
+        dists = defence.combine_words(copy_probs[i * k:(i + 1) * k])
+        preds.append([id2label[int(d.argmax())] for d in dists])
+        probs.append([d.tolist() for d in dists])
     return preds, probs

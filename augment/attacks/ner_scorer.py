@@ -37,10 +37,28 @@ class NerScorer:
         """Sum over words of p(gold tag): what the search drives down."""
         return sum(p[self.label2id[t]] for p, t in zip(probs, tags))
 
-    @torch.inference_mode()
     def _forward(self, sentences: list[tuple]) -> list:
         words = [self.defence.words(s) if self.defence is not None else list(s) for s in sentences]
-        enc = self.tokenizer(words, is_split_into_words=True, truncation=True,
+        if self.defence is None or not self.defence.randomised:
+            return self._tag(words)
+        return self._vote(words)
+
+    def _vote(self, words: list[list[str]]) -> list:
+        """A smoothed tagger (robust_train.predict, _smoothed_tags): each normalised sentence tagged
+        once, then the vote over its copies, which keep the entities predicted there."""
+        k = self.defence.n_copies
+        copies = [c for w, (tags, _) in zip(words, self._tag(words))
+                  for c in self.defence.sentence_copies(w, [t != "O" for t in tags])]
+        tagged = self._tag(copies)
+        out = []
+        for i in range(len(words)):
+            dists = self.defence.combine_words([probs for _, probs in tagged[i * k:(i + 1) * k]])
+            out.append(([self.id2label[int(d.argmax())] for d in dists], [d.tolist() for d in dists]))
+        return out
+
+    @torch.inference_mode()
+    def _tag(self, sentences: list[list[str]]) -> list:
+        enc = self.tokenizer(sentences, is_split_into_words=True, truncation=True,
                              max_length=self.max_length)
         out: list = [None] * len(sentences)
         o_probs = [1.0 if self.id2label[j] == "O" else 0.0 for j in range(len(self.id2label))]

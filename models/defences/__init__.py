@@ -74,12 +74,29 @@ class Defence:
 
     def training_rows(self, task, rows: Sequence[dict], epoch: int) -> list[dict]:
         """The rows as ``epoch`` trains on them: normalised, and with smoothing fresh random
-        substitutions each epoch (the model learns to read through the defence's noise)."""
+        substitutions each epoch (the model learns to read through the defence's noise); a tagger's
+        gold entity words are never substituted."""
         normalised = self.rows(task, rows)
         if not self.smoothing:
             return normalised
+        if task.name == "ner":
+            return [{**row, "tokens": self.smoothing.training_words(row["tokens"], [t != "O" for t in row["tags"]],
+                                                                     epoch, row["id"])} for row in normalised]
         return [task.map_texts(row, lambda t, row=row: self.smoothing.training_text(t, epoch, row["id"]))
                 for row in normalised]
+
+    def sentence_copies(self, words: Sequence[str], keep: Sequence[bool]) -> list[list[str]]:
+        """A tagger's copies of a normalised sentence, word for word; ``keep`` marks the words never
+        substituted (the entities the tagger predicts on the sentence itself)."""
+        return self.smoothing.copies_words(words, keep)
+
+    def combine_words(self, probs) -> list:
+        """A tagger's vote: one distribution per word from the copies' (copies x words x classes)
+        probabilities."""
+        import numpy as np
+
+        probs = np.asarray(probs, dtype=np.float64)
+        return [self.smoothing.combine(probs[:, w]) for w in range(probs.shape[1])]
 
     def with_copies(self, copies: int) -> "Defence":
         """The same defence voting over ``copies`` copies drawn with other seeds: an adaptive attacker's

@@ -123,13 +123,22 @@ class Smoothing:
         word with none is kept); spacing and punctuation are kept as they are."""
         parts = _SPLIT.split(text)
         for i in range(0, len(parts), 2):  # even positions are tokens, odd ones the spaces between them
-            token = parts[i]
-            if not token or not _WORD.fullmatch(token) or rng.random() >= self.rate:
-                continue
-            options = self.substitutes(token)
-            if options:
-                parts[i] = options[rng.randrange(len(options))] if len(options) > 1 else options[0]
+            parts[i] = self._perturb_token(parts[i], rng)
         return "".join(parts)
+
+    def _perturb_token(self, token: str, rng: random.Random) -> str:
+        if not token or not _WORD.fullmatch(token) or rng.random() >= self.rate:
+            return token
+        options = self.substitutes(token)
+        if not options:
+            return token
+        return options[rng.randrange(len(options))] if len(options) > 1 else options[0]
+
+    def training_words(self, words: Sequence[str], keep: Sequence[bool], epoch: int, row_id) -> list[str]:
+        """NER: a sentence's words as an epoch trains on them, one for one (the tags stay aligned);
+        words marked in ``keep`` (the gold entities) are never substituted."""
+        rng = self._rng("train", epoch, row_id, *words)
+        return [w if kept else self._perturb_token(w, rng) for w, kept in zip(words, keep)]
 
     def _rng(self, *key) -> random.Random:
         digest = hashlib.sha256("\x00".join(map(str, (self.seed, *key))).encode("utf-8")).digest()
@@ -149,19 +158,30 @@ class Smoothing:
         the same text in every run; copy k substitutes the same positions in every text of as many
         tokens (module docstring)."""
         parts = _SPLIT.split(text)
-        n = (len(parts) + 1) // 2  # tokens at even positions, the spaces between them at odd ones
+        tokens = parts[::2]  # tokens at even positions, the spaces between them at odd ones
+        out = []
+        for copy in self.copies_words(tokens, [False] * len(tokens)):
+            parts[::2] = copy
+            out.append("".join(parts))
+        return out
+
+    def copies_words(self, words: Sequence[str], keep: Sequence[bool]) -> list[list[str]]:
+        """The copies of a sequence of words, one for one (NER's tags stay aligned): copy k
+        substitutes the same positions in every sequence of as many words; words marked in ``keep``
+        (an NER sentence's predicted entities) are never substituted."""
+        n = len(words)
         out = []
         for k in range(self.n_copies):
-            copy = list(parts)
+            copy = list(words)
             for j, chosen in enumerate(self._positions(k, n)):
-                token = parts[2 * j]
-                if not chosen or not token or not _WORD.fullmatch(token):
+                token = words[j]
+                if not chosen or keep[j] or not token or not _WORD.fullmatch(token):
                     continue
                 options = self.substitutes(token)
                 if options:
                     pick = self._rng("pick", k, n, j, token).randrange(len(options)) if len(options) > 1 else 0
-                    copy[2 * j] = options[pick]
-            out.append("".join(copy))
+                    copy[j] = options[pick]
+            out.append(copy)
         return out
 
     def training_text(self, text: str, epoch: int, row_id) -> str:

@@ -88,8 +88,8 @@ def attack_problems(config: dict) -> list[str]:
             if option in recipe and option not in known.options:
                 problems.append(f"{where}.{option}`: only for {', '.join(types_with(option))} (this one is {recipe['type']})")
         if recipe.get("eot_copies") and task != "classification":
-            problems.append(f"{where}.eot_copies`: adaptive attacks on a smoothed model are for classification (smoothing "
-                            "is). Fix: remove it")
+            problems.append(f"{where}.eot_copies`: the adaptive attack on a smoothed model is built for classifiers (a "
+                            "smoothed tagger is attacked through its vote only). Fix: remove it")
     for part in ("generate", "evaluate"):
         names = attack[part]["recipes"]
         for name in names or []:
@@ -182,7 +182,7 @@ def search_problems(config: dict) -> list[str]:
 
 def defence_problems(config: dict) -> list[str]:
     """Every `<method>+<defence>` in train.methods names configured defences that compose (one
-    block per part, normaliser first); smoothing is for classification."""
+    block per part, normaliser first)."""
     from robustflow.defence_settings import combined_settings
     from robustflow.errors import ConfigError
     from robustflow.variants import split_method
@@ -203,10 +203,6 @@ def defence_problems(config: dict) -> list[str]:
         except ConfigError as exc:
             problems.append(str(exc))
             continue
-        if settings.get("smoothing") and config["task"] != "classification":
-            problems.append(f"`train.methods`: {method!r} smooths a {config['task']} model, and smoothing votes over "
-                            "class predictions of whole texts (classification only for now). Fix: drop the "
-                            "`smoothing` block from this defence, or use it in a classification experiment")
     return problems
 
 

@@ -91,14 +91,13 @@ def test_defences_compose_one_part_each_normaliser_first():
     assert declared_sources(combined_settings(defences, "spelling+smooth")) == ["dictionary corrections", "mask token"]
 
 
-def test_smoothing_a_tagger_or_composing_out_of_order_is_a_config_error(validated):
+def test_composing_out_of_order_is_a_config_error_and_a_tagger_may_be_smoothed(validated):
     from conftest import minimal_config
 
     cfg = minimal_config("ner")
     cfg["defences"] = {"smooth": {"smoothing": {}}}
     cfg["train"] = {"methods": ["none+smooth"]}
-    with pytest.raises(ConfigError, match="smooths a ner model"):
-        validated(cfg)
+    assert validated(cfg)["defences"]["smooth"]["smoothing"]["copies"] == 8
     cfg = minimal_config()
     cfg["defences"] = {"smooth": {"smoothing": {}}, "spelling": {"spelling": {}}}
     cfg["train"] = {"methods": ["none+smooth+spelling"]}
@@ -253,3 +252,84 @@ def test_an_adaptive_attack_searches_the_expectation_and_the_deployed_model_judg
             assert after == r["label"] and r["perturbed_text"] == r["text"]
     search = trained.defence.with_copies(24)
     assert search.n_copies == 24 and search.copies("a good film")[:6] != trained.defence.copies("a good film")
+
+
+SENTENCES = [["ann", "met", "the", "good", "film", "crew", "in", "oslo"], ["bo", "saw", "a", "dull", "plot"],
+             ["the", "acting", "in", "oslo", "was", "terrible"]]
+GOLD = [["B-PER", "O", "O", "O", "O", "O", "O", "B-LOC"], ["B-PER", "O", "O", "O", "O"],
+        ["O", "O", "O", "B-LOC", "O", "O"]]
+
+
+def test_a_tagger_s_copies_substitute_word_for_word_and_never_inside_a_kept_entity():
+    s = Smoothing("mask", 0.5, 8, "mean", 0, "[MASK]")
+    words, keep = SENTENCES[0], [t != "O" for t in GOLD[0]]
+    copies = s.copies_words(words, keep)
+    assert copies == Smoothing("mask", 0.5, 8, "mean", 0, "[MASK]").copies_words(words, keep)
+    assert all(len(c) == len(words) for c in copies)
+    assert all(c[0] == "ann" and c[-1] == "oslo" for c in copies)  # the entities, in every copy
+    assert any(c[j] == "[MASK]" for c in copies for j in range(1, 7))
+    # the same positions as a text of as many words: one definition of copy k
+    free = s.copies_words(words, [False] * len(words))
+    assert [" ".join(c) for c in free] == s.copies(" ".join(words))
+    assert all(a == b or not k for c, f in zip(copies, free) for a, b, k in zip(c, f, [not x for x in keep]))
+
+
+def test_a_tagger_trains_on_fresh_substitutions_outside_its_gold_entities():
+    defence = Defence("smooth", {"smoothing": MASK}, None, Smoothing.from_settings(MASK, "[MASK]"))
+    rows = [{"id": f"s{i}", "tokens": w, "tags": t} for i, (w, t) in enumerate(zip(SENTENCES, GOLD))]
+    ner = task_for("ner")
+    epochs = [defence.training_rows(ner, rows, epoch) for epoch in range(4)]
+    assert epochs[0] == defence.training_rows(ner, rows, 0) and epochs[0] != epochs[1]  # seeded, fresh per epoch
+    for trained in epochs:
+        for row, original in zip(trained, rows):
+            assert row["tags"] == original["tags"] and len(row["tokens"]) == len(original["tokens"])
+            assert all(w == o for w, o, t in zip(row["tokens"], original["tokens"], row["tags"]) if t != "O")
+    assert any(w == "[MASK]" for trained in epochs for row in trained for w in row["tokens"])
+
+
+@pytest.fixture(scope="module")
+def smoothed_tagger(tmp_path_factory):
+    """A tiny tagger trained behind smoothing (masking), and the defence it trained with."""
+    from conftest import train_config
+    from robust_train.trainer import train
+    from tiny_models import build_tiny_bert
+
+    tmp_path = tmp_path_factory.mktemp("smoothed_tagger")
+    rows = [{"id": f"s{i}", "tokens": w, "tags": t} for i, (w, t) in enumerate(zip(SENTENCES * 4, GOLD * 4))]
+    base = build_tiny_bert(tmp_path / "base", [" ".join(w) for w in SENTENCES], head="ner", whole_words=True)
+    defence = Defence("smooth", {"smoothing": {**MASK, "mask_token": None}}, None, Smoothing.from_settings(MASK))
+    ner = task_for("ner")
+    train(ner, rows, rows[:3], ner.model_labels(["PER", "LOC"]), str(base), train_config(epochs=2, batch_size=4, lr=1e-3),
+          tmp_path / "model", tmp_path / "ckpt", defence=defence)
+    return tmp_path / "model"
+
+
+def test_a_smoothed_tagger_votes_per_word_in_prediction_and_attacks_and_survives_save_load(smoothed_tagger):
+    """Tags from the normalised sentence decide which words are kept; each copy is tagged by the
+    bare model; a word's distribution is the mean over the copies (by hand here), the same from
+    predict and from the NER attack's scorer, and again after a second load."""
+    from augment.attacks.ner_scorer import NerScorer
+    from models.trained import load_trained
+    from robust_train.predict import predict
+
+    ner = task_for("ner")
+    trained = load_trained(ner, smoothed_tagger)
+    defence = trained.defence
+    assert defence.randomised and defence.smoothing.mask_token == "[MASK]"
+    args = (trained.model, trained.tokenizer)
+    rows = [{"id": f"q{i}", "tokens": w, "tags": t} for i, (w, t) in enumerate(zip(SENTENCES, GOLD))]
+    bare_tags, _ = predict(*args, rows, ner, trained.label2id, trained.id2label, 32, 4)
+    tags, probs = predict(*args, rows, ner, trained.label2id, trained.id2label, 32, 4, defence=defence)
+    scorer = NerScorer(*args, 32, 4, "cpu", defence)
+    scored = scorer([r["tokens"] for r in rows])
+    for row, predicted, got_tags, got_probs, (scorer_tags, scorer_probs) in zip(rows, bare_tags, tags, probs, scored):
+        copies = defence.sentence_copies(row["tokens"], [t != "O" for t in predicted])
+        assert any(c != row["tokens"] for c in copies)
+        copy_rows = [{**row, "tokens": c} for c in copies]
+        _, copy_probs = predict(*args, copy_rows, ner, trained.label2id, trained.id2label, 32, 4)
+        by_hand = np.mean(np.asarray(copy_probs, dtype=np.float64), axis=0)
+        assert np.allclose(got_probs, by_hand, atol=1e-5) and np.allclose(scorer_probs, by_hand, atol=1e-5)
+        assert got_tags == scorer_tags == [trained.id2label[int(p.argmax())] for p in by_hand]
+    again = load_trained(ner, smoothed_tagger)
+    assert predict(again.model, again.tokenizer, rows, ner, again.label2id, again.id2label, 32, 4,
+                   defence=again.defence) == (tags, probs)
