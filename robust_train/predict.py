@@ -26,7 +26,7 @@ def predict(model, tokenizer, rows: Sequence[dict], task: Task, label2id: dict, 
                               truncation, defence)
     model_rows = defence.copy_rows(task, rows) if copies > 1 else rows
     enc = task.encode(model_rows, tokenizer, label2id, max_length)
-    if truncation is not None and copies == 1:  # smoothing is for classification, whose truncation counts nothing
+    if truncation is not None and copies == 1:  # a smoothed classifier's truncation counts nothing (a tagger's: above)
         truncation.update(task.truncation(rows, enc))
     lengths = [len(f["input_ids"]) for f in enc.features]
     out: list = [None] * len(model_rows)

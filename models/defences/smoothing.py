@@ -1,5 +1,5 @@
-"""Randomised-substitution smoothing in front of a classifier (RanMASK, Zeng et al. 2021; SAFER,
-Ye et al. 2020).
+"""Randomised-substitution smoothing in front of a classifier or a tagger (RanMASK, Zeng et al. 2021;
+SAFER, Ye et al. 2020).
 
 The defended model does not classify the text it is given but ``copies`` randomly perturbed copies
 of it, each word replaced with probability ``rate`` by a draw from the defence's own perturbation
@@ -16,9 +16,11 @@ word. Seeding the copies by the whole text, as this defence first did, let each 
 re-draw every copy: the plain GloVe search on MR found texts whose fresh copies happened to go
 wrong, and beat the same search scored on the defence's expectation (20 successes of 78 against
 9; docs/results.md). The substitute drawn at a substituted position is seeded by the position and
-the word. The defended model is one deterministic function that attacks can query like any
-other, identical in every run and after save/load. Perturbation sets (``source``), declared so that the report can tell
-whether a defence shares an attack's candidate source (TextDefender's warning, Li et al. 2021):
+the word. A tagger's copies substitute word for word (``copies_words``), never a word the caller
+keeps (the entities predicted on the sentence itself), and its vote is per word. The defended
+model is one deterministic function that attacks can query like any other, identical in every run
+and after save/load. Perturbation sets (``source``), declared so that the report can tell whether
+a defence shares an attack's candidate source (TextDefender's warning, Li et al. 2021):
 - ``mask``: the tokenizer's mask token (RanMASK): no attack proposes it;
 - ``wordnet``: WordNet synonyms (SAFER-style), the candidate source of PWWS;
 - ``glove``: the nearest GloVe neighbours (SAFER's own choice), the candidate source of glove_swap.
