@@ -54,12 +54,9 @@ def _smoothed_tags(model, tokenizer, rows, task, label2id, id2label, max_length,
     entities predicted there and substitute others; each word's tag is the vote over the copies."""
     tags, _ = predict(model, tokenizer, rows, task, label2id, id2label, max_length, batch_size, device, truncation)
     k = defence.n_copies
-    copy_rows = [{**row, "tokens": words} for row, predicted in zip(rows, tags)
-                 for words in defence.sentence_copies(row["tokens"], [t != "O" for t in predicted])]
-    _, copy_probs = predict(model, tokenizer, copy_rows, task, label2id, id2label, max_length, batch_size, device)
-    preds, probs = [], []
-    for i in range(len(rows)):
-        dists = defence.combine_words(copy_probs[i * k:(i + 1) * k])
-        preds.append([id2label[int(d.argmax())] for d in dists])
-        probs.append([d.tolist() for d in dists])
-    return preds, probs
+
+    def tag_copies(copies):
+        copy_rows = [{**rows[i // k], "tokens": words} for i, words in enumerate(copies)]
+        return predict(model, tokenizer, copy_rows, task, label2id, id2label, max_length, batch_size, device)[1]
+
+    return defence.vote_tags([row["tokens"] for row in rows], tags, tag_copies, id2label)

@@ -44,17 +44,11 @@ class NerScorer:
         return self._vote(words)
 
     def _vote(self, words: list[list[str]]) -> list:
-        """A smoothed tagger (robust_train.predict, _smoothed_tags): each normalised sentence tagged
-        once, then the vote over its copies, which keep the entities predicted there."""
-        k = self.defence.n_copies
-        copies = [c for w, (tags, _) in zip(words, self._tag(words))
-                  for c in self.defence.sentence_copies(w, [t != "O" for t in tags])]
-        tagged = self._tag(copies)
-        out = []
-        for i in range(len(words)):
-            dists = self.defence.combine_words([probs for _, probs in tagged[i * k:(i + 1) * k]])
-            out.append(([self.id2label[int(d.argmax())] for d in dists], [d.tolist() for d in dists]))
-        return out
+        """A smoothed tagger, as in evaluation (Defence.vote_tags)."""
+        predicted = [tags for tags, _ in self._tag(words)]
+        tags, probs = self.defence.vote_tags(words, predicted, lambda copies: [p for _, p in self._tag(copies)],
+                                             self.id2label)
+        return list(zip(tags, probs))
 
     @torch.inference_mode()
     def _tag(self, sentences: list[list[str]]) -> list:

@@ -90,13 +90,24 @@ class Defence:
         substituted (the entities the tagger predicts on the sentence itself)."""
         return self.smoothing.copies_words(words, keep)
 
-    def combine_words(self, probs) -> list:
-        """A tagger's vote: one distribution per word from the copies' (copies x words x classes)
-        probabilities."""
+    def vote_tags(self, sentences: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], tag_copies,
+                  id2label: dict) -> tuple[list, list]:
+        """A smoothed tagger's (tags, per-word distributions) per normalised sentence, from the tags
+        ``predicted`` on each sentence itself and ``tag_copies`` (all copies' word lists, ``n_copies``
+        per sentence in order -> each copy's per-word probabilities): entity words kept, the rest
+        substituted, every word's distribution combined over its copies."""
         import numpy as np
 
-        probs = np.asarray(probs, dtype=np.float64)
-        return [self.smoothing.combine(probs[:, w]) for w in range(probs.shape[1])]
+        copies = [c for words, tags in zip(sentences, predicted)
+                  for c in self.sentence_copies(words, [t != "O" for t in tags])]
+        copy_probs, k = tag_copies(copies), self.n_copies
+        preds, probs = [], []
+        for i in range(len(sentences)):
+            per_copy = np.asarray(copy_probs[i * k:(i + 1) * k], dtype=np.float64)  # copies x words x classes
+            dists = [self.smoothing.combine(per_copy[:, w]) for w in range(per_copy.shape[1])]
+            preds.append([id2label[int(d.argmax())] for d in dists])
+            probs.append([d.tolist() for d in dists])
+        return preds, probs
 
     def with_copies(self, copies: int) -> "Defence":
         """The same defence voting over ``copies`` copies drawn with other seeds: an adaptive attacker's
