@@ -3,6 +3,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -109,3 +110,71 @@ def run_snakemake(workdir: Path, config: dict | None, *args: str, check: bool = 
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
     return proc
+
+
+# --- The tiny chains, run once per session --------------------------------------------------------
+# Each whole chain (training, attacks, evaluation, report) costs minutes on 2 cores, so the checks
+# that read one share one run; a check that writes (gates, compare, existing models, tracking,
+# exports) gets its own copy, so no check sees another's changes and the byte-identity check
+# compares the untouched first run.
+
+
+@dataclasses.dataclass(frozen=True)
+class ChainRun:
+    workdir: Path
+    config: dict
+
+    @property
+    def results(self) -> Path:
+        return self.workdir / "results"
+
+    def copy_to(self, where: Path) -> "ChainRun":
+        """A copy Snakemake sees as complete (modification times kept: nothing reruns)."""
+        shutil.copytree(self.workdir, where, symlinks=True)
+        return ChainRun(where, copy.deepcopy(self.config))
+
+
+def classification_chain_config() -> dict:
+    cfg = absolutise(repo_config("tiny_classification"))
+    cfg["train"].update(methods=["none", "fgm"], trainsets=["clean", "adversarial"], epochs=6, patience=0)
+    cfg["attack"] = {"recipes": {"deepwordbug": {"type": "deepwordbug"}}, "shards": 2,
+                     "generate": {"max_examples": 12}, "evaluate": {"max_examples": 8}}
+    cfg["evaluate"] = {"suites": {"typos_10": {"type": "keyboard", "word_p": 0.1, "max_changes": 100},
+                                  "typos_30": {"type": "keyboard", "word_p": 0.3, "max_changes": 100},
+                                  "synonyms": {"type": "synonym", "word_p": 0.3, "max_changes": 100}}}
+    return cfg
+
+
+def ner_chain_config() -> dict:
+    cfg = absolutise(repo_config("tiny_ner"))
+    cfg["defences"] = {"spelling": {"spelling": {}}}
+    cfg["train"].update(methods=["none", "none+spelling"], trainsets=["clean", "adversarial"], epochs=4, patience=0)
+    cfg["attack"].update(shards=2, generate={"recipes": ["deepwordbug", "mentions"], "max_examples": 8},
+                         evaluate={"max_examples": 6})
+    cfg["evaluate"] = {"suites": {"typos": {"type": "keyboard", "word_p": 0.3, "max_changes": 100},
+                                  "mentions": {"type": "mention_replace", "word_p": 1.0, "max_changes": 100}}}
+    return cfg
+
+
+def _run_chain(tmp_path_factory, name: str, config: dict) -> ChainRun:
+    workdir = tmp_path_factory.mktemp(name)
+    run_snakemake(workdir, config)
+    return ChainRun(workdir, config)
+
+
+@pytest.fixture(scope="session")
+def classification_chain(tmp_path_factory) -> ChainRun:
+    """The tiny classification chain (2 trainsets x none/fgm, DeepWordBug, 3 suites), run once; read only."""
+    return _run_chain(tmp_path_factory, "classification_chain", classification_chain_config())
+
+
+@pytest.fixture(scope="session")
+def ner_chain(tmp_path_factory) -> ChainRun:
+    """The tiny NER chain (2 trainsets x none/none+spelling, 2 attacks, 2 suites), run once; read only."""
+    return _run_chain(tmp_path_factory, "ner_chain", ner_chain_config())
+
+
+@pytest.fixture
+def classification_chain_copy(classification_chain, tmp_path) -> ChainRun:
+    """A private copy of the classification chain, for a check that writes."""
+    return classification_chain.copy_to(tmp_path / "chain")

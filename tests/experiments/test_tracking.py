@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from conftest import absolutise, repo_config, run_snakemake
+from conftest import run_snakemake
 
 pytest.importorskip("mlflow")
 
@@ -52,16 +52,6 @@ def mlflow_server(tmp_path_factory):
     log.close()
 
 
-def _config(tracking: dict) -> dict:
-    cfg = absolutise(repo_config("tiny_classification"))
-    cfg["augment"]["augmenters"] = {}
-    cfg["train"].update(methods=["none", "fgm"], trainsets=["clean"], epochs=1)
-    cfg["attack"] = {"recipes": {"deepwordbug": {"type": "deepwordbug"}}, "shards": 1, "evaluate": {"max_examples": 8}}
-    cfg["evaluate"] = {"suites": {}}
-    cfg["tracking"] = {"enabled": True, **tracking}
-    return cfg
-
-
 def _runs(uri: str) -> dict:
     from mlflow.tracking import MlflowClient
 
@@ -74,16 +64,24 @@ def _planned(dry: str) -> list[str]:
     return sorted(line.split()[1].rstrip(":") for line in dry.splitlines() if line.startswith(("rule ", "localrule ")))
 
 
+MODELS = ["tiny/adversarial/fgm/seed7", "tiny/adversarial/none/seed7", "tiny/clean/fgm/seed7", "tiny/clean/none/seed7"]
+
+
 @pytest.mark.workflow
-def test_a_tiny_workflow_logs_every_run_to_an_mlflow_server_and_reruns_log_only_changes(tmp_path, mlflow_server):
+def test_a_tiny_workflow_logs_every_run_to_an_mlflow_server_and_reruns_log_only_changes(classification_chain_copy,
+                                                                                         mlflow_server):
+    """Tracking switched on for a finished chain: only the track job runs, and it logs every model
+    and the report."""
     from mlflow.tracking import MlflowClient
 
-    cfg = _config({"tracking_uri": mlflow_server})
+    chain = classification_chain_copy
+    tmp_path, res, cfg = chain.workdir, chain.results, chain.config
+    cfg["tracking"] = {"enabled": True, "tracking_uri": mlflow_server}
+    assert _planned(run_snakemake(tmp_path, cfg, "-n").stdout) == ["all", "track"]
     run_snakemake(tmp_path, cfg)
-    res = tmp_path / "results"
     client = MlflowClient(mlflow_server)
     runs = _runs(mlflow_server)
-    assert sorted(runs) == ["report", "tiny/clean/fgm/seed7", "tiny/clean/none/seed7"]
+    assert sorted(runs) == ["report", *MODELS]
     assert all(r.info.status == "FINISHED" for r in runs.values())
     fgm = runs["tiny/clean/fgm/seed7"]
     # params: the resolved settings, the data fingerprint, the code digest, the seed
@@ -113,27 +111,27 @@ def test_a_tiny_workflow_logs_every_run_to_an_mlflow_server_and_reruns_log_only_
     report = [a.path for a in client.list_artifacts(runs["report"].info.run_id)]
     assert {"report.html", "summary.json", "plots"} <= set(report)
     logged = json.loads((res / "mlflow/logged.json").read_text())
-    assert logged["counts"] == {"logged": 3}
+    assert logged["counts"] == {"logged": 5}
 
     # a rerun of the track job logs nothing new
     run_snakemake(tmp_path, cfg, "--forcerun", "track")
-    assert json.loads((res / "mlflow/logged.json").read_text())["counts"] == {"unchanged": 3}
-    assert len(_runs(mlflow_server)) == 3
+    assert json.loads((res / "mlflow/logged.json").read_text())["counts"] == {"unchanged": 5}
+    assert len(_runs(mlflow_server)) == 5
 
     # the local store (the default): changing the tracking settings reruns only the track job
     cfg["tracking"] = {"enabled": True}
     assert _planned(run_snakemake(tmp_path, cfg, "-n").stdout) == ["all", "track"]
     run_snakemake(tmp_path, cfg)
     local_runs = _runs(f"sqlite:///{res}/mlflow/mlflow.db")
-    assert sorted(local_runs) == ["report", "tiny/clean/fgm/seed7", "tiny/clean/none/seed7"]
+    assert sorted(local_runs) == ["report", *MODELS]
     assert local_runs["tiny/clean/fgm/seed7"].data.metrics == fgm.data.metrics
 
     # an unreachable server: lenient tracking warns and the run goes on; strict tracking fails it
     dead = f"http://127.0.0.1:{_free_port()}"
     cfg["tracking"] = {"enabled": True, "tracking_uri": dead}
     proc = run_snakemake(tmp_path, cfg)
-    assert json.loads((res / "mlflow/logged.json").read_text())["counts"] == {"failed": 3}
-    assert f"MLflow tracking at {dead} failed for 3 run(s)" in (tmp_path / "logs/track.log").read_text()
+    assert json.loads((res / "mlflow/logged.json").read_text())["counts"] == {"failed": 5}
+    assert f"MLflow tracking at {dead} failed for 5 run(s)" in (tmp_path / "logs/track.log").read_text()
     assert "snakemake --forcerun track" in proc.stderr
     cfg["tracking"]["strict"] = True
     proc = run_snakemake(tmp_path, cfg, check=False)

@@ -1,4 +1,6 @@
-"""The whole chain on the tiny config: attacks, adversarial training set, evaluation, report."""
+"""The whole chain on the tiny configs: attacks, adversarial training set, evaluation, report; then
+what reads or reruns a finished chain (same bytes twice, compare, model cards, gates, existing
+models). Each chain runs once per session (conftest's chain fixtures); checks that write get a copy."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from huggingface_hub import ModelCard
 
 from robustflow import iob
 from robustflow.rows import read_rows
-from conftest import absolutise, repo_config, run_snakemake
+from conftest import run_snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -23,21 +25,8 @@ def jsonl(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def tiny_chain_config() -> dict:
-    cfg = absolutise(repo_config("tiny_classification"))
-    cfg["train"].update(methods=["none", "fgm"], trainsets=["clean", "adversarial"], epochs=6, patience=0)
-    cfg["attack"] = {"recipes": {"deepwordbug": {"type": "deepwordbug"}}, "shards": 2,
-                     "generate": {"max_examples": 12}, "evaluate": {"max_examples": 8}}
-    cfg["evaluate"] = {"suites": {"typos_10": {"type": "keyboard", "word_p": 0.1, "max_changes": 100},
-                                  "typos_30": {"type": "keyboard", "word_p": 0.3, "max_changes": 100},
-                                  "synonyms": {"type": "synonym", "word_p": 0.3, "max_changes": 100}}}
-    return cfg
-
-
-def test_tiny_chain_produces_the_report_and_summary(tmp_path):
-    cfg = tiny_chain_config()
-    run_snakemake(tmp_path, cfg)
-    res = tmp_path / "results"
+def test_tiny_chain_produces_the_report_and_summary(classification_chain, tmp_path):
+    cfg, res = classification_chain.config, classification_chain.results
     summary = json.loads((res / "report/summary.json").read_text())
     data = summary["datasets"]["tiny"]
     assert set(data["variants"]) == {"clean/none", "clean/fgm", "adversarial/none", "adversarial/fgm"}
@@ -74,7 +63,7 @@ def test_tiny_chain_produces_the_report_and_summary(tmp_path):
     assert all(r["source"] == "deepwordbug" for r in adversarial[len(clean):])
     # Progress reaches each shard's log after TextAttack's import (its dictConfig used to mute our loggers).
     for k in (0, 1):
-        shard_log = (tmp_path / f"logs/attack/tiny/train/clean/none/seed7/deepwordbug/shard{k}.log").read_text()
+        shard_log = (classification_chain.workdir / f"logs/attack/tiny/train/clean/none/seed7/deepwordbug/shard{k}.log").read_text()
         assert "deepwordbug: 6/6 attacked" in shard_log, shard_log
 
     html = (res / "report/report.html").read_text()
@@ -90,12 +79,12 @@ def test_tiny_chain_produces_the_report_and_summary(tmp_path):
     assert {"tiny_clean_vs_attack.png", "tiny_noise.png", "tiny_attack_success.png"} <= plots
     # Timings live beside the benchmarks (results/ is byte-identical run to run), linked from the report.
     assert "../../benchmarks/report/compute.html" in html and "compute" not in summary
-    compute = json.loads((tmp_path / "benchmarks/report/compute.json").read_text())
+    compute = json.loads((classification_chain.workdir / "benchmarks/report/compute.json").read_text())
     assert {"train", "attack", "evaluate", "suites"} <= {row["stage"] for row in compute["jobs"]}
     assert {(r["trainset"], r["method"]) for r in compute["training"]} == {(t, m) for t in ("clean", "adversarial")
                                                                            for m in ("none", "fgm")}
     assert all(r["train_seconds_this_run"] > 0 for r in compute["training"])
-    assert "data:image/png;base64," in (tmp_path / "benchmarks/report/compute.html").read_text()
+    assert "data:image/png;base64," in (classification_chain.workdir / "benchmarks/report/compute.html").read_text()
 
     # Intervals for every figure, paired comparisons with the baseline, calibration before and after.
     evidence = data["evidence"]
@@ -117,26 +106,30 @@ def test_tiny_chain_produces_the_report_and_summary(tmp_path):
     evaluation = json.loads((res / "evaluate/tiny/clean/none/seed7.json").read_text())
     assert len(evaluation["rows"]["clean"]["rows"]) == len(test_rows)
 
-    assert "Nothing to be done" in run_snakemake(tmp_path, cfg, "-n").stdout
-    run_snakemake(tmp_path, cfg, "--report", str(tmp_path / "report.zip"))
+    workdir = classification_chain.workdir
+    assert "Nothing to be done" in run_snakemake(workdir, cfg, "-n").stdout
+    run_snakemake(workdir, cfg, "--report", str(tmp_path / "report.zip"))
     names = zipfile.ZipFile(tmp_path / "report.zip").namelist()
     assert any(n.endswith("report.html") for n in names) and any(n.endswith("tiny_noise.png") for n in names)
-    assert_same_results_in_a_second_run(tmp_path, cfg)
-    assert_the_second_run_compared_with_the_first_is_no_change(tmp_path, cfg)
-    assert_model_cards_hold_the_report_s_figures(tmp_path, cfg, data)
-    assert_a_failing_gate_fails_the_run(tmp_path, cfg)
-    assert_existing_models_are_evaluated_without_training(tmp_path, cfg)
+
+
+def test_the_classification_chain_gives_the_same_bytes_twice(classification_chain, tmp_path):
+    assert_same_results_in_a_second_run(classification_chain, tmp_path)
+
+
+def test_the_ner_chain_gives_the_same_bytes_twice(ner_chain, tmp_path):
+    assert_same_results_in_a_second_run(ner_chain, tmp_path)
 
 
 def ran_rules(proc) -> set[str]:
     return set(re.findall(r"^\s*(?:local)?rule (\w+):", proc.stdout + proc.stderr, flags=re.M))
 
 
-def assert_existing_models_are_evaluated_without_training(workdir, cfg):
+def test_existing_models_are_evaluated_without_training(classification_chain_copy):
     """The chain's baseline evaluated as an existing model, as it is and as a copy whose labels are
     named otherwise (renamed back by label_map): no training job, and the same figures, byte for byte,
     as when it was evaluated as a trained model. Then beside trained models in one report."""
-    res = workdir / "results"
+    workdir, cfg, res = classification_chain_copy.workdir, classification_chain_copy.config, classification_chain_copy.results
     trained = res / "train/tiny/clean/none/seed7/model"
     renamed = workdir / "renamed_model"
     shutil.copytree(trained, renamed)
@@ -187,10 +180,11 @@ def assert_existing_models_are_evaluated_without_training(workdir, cfg):
     assert same and all(c["difference"] == 0 for c in same), "the baseline compared with itself"
 
 
-def assert_model_cards_hold_the_report_s_figures(workdir, cfg, data):
+def test_model_cards_hold_the_report_s_figures(classification_chain_copy):
     """Every trained model's card parses as a Hugging Face model card whose model-index holds the
     report's figures with their rows; exporting a model copies its folder with the card in it."""
-    res = workdir / "results"
+    workdir, res = classification_chain_copy.workdir, classification_chain_copy.results
+    data = json.loads((res / "report/summary.json").read_text())["datasets"]["tiny"]
     for run in data["runs"]:
         key = f"tiny/{run['trainset']}/{run['method']}/seed7"
         card = ModelCard((res / "report/cards" / key / "README.md").read_text())
@@ -210,9 +204,10 @@ def assert_model_cards_hold_the_report_s_figures(workdir, cfg, data):
     assert (exported / "README.md").read_text() == (res / "report/cards/tiny/clean/fgm/seed7/README.md").read_text()
 
 
-def assert_a_failing_gate_fails_the_run(workdir, cfg):
+def test_a_failing_gate_fails_the_run(classification_chain_copy):
     """Gates rerun only the report and the gates job; a failing one makes snakemake exit non-zero
     with what failed, and the report and JUnit file are still written."""
+    workdir, cfg = classification_chain_copy.workdir, classification_chain_copy.config
     gated = json.loads(json.dumps(cfg))
     gated["gates"] = {"accuracy": {"metric": "clean", "min": 0.0},
                       "attack_floor": {"metric": "under_attack", "recipe": "deepwordbug", "min": 1.01,
@@ -232,10 +227,12 @@ def assert_a_failing_gate_fails_the_run(workdir, cfg):
     assert "4 of 4 passed" in (workdir / "results/report/gates_passed.txt").read_text()
 
 
-def assert_the_second_run_compared_with_the_first_is_no_change(first, cfg):
-    """`compare.reference` on the second (identical) run: only the report and what reads it rerun;
-    every figure is identical, row for row, and a regression gate passes."""
-    second = first / "again"
+def test_a_second_identical_run_compared_with_the_first_is_no_change(classification_chain, tmp_path):
+    """`compare.reference` on a second identical run (a copy of the first: the byte-identity check
+    above shows a rerun gives these bytes): only the report and what reads it rerun; every figure
+    is identical, row for row, and a regression gate passes."""
+    first, cfg = classification_chain.workdir, classification_chain.config
+    second = classification_chain.copy_to(tmp_path / "again").workdir
     gated = copy.deepcopy(cfg)
     gated["gates"] = {"no_regression": {"metric": "regression", "margin": 0.0}}
     # as the README's CI recipe passes it: on the command line
@@ -251,12 +248,12 @@ def assert_the_second_run_compared_with_the_first_is_no_change(first, cfg):
     assert "Since the reference run" in (second / "results/report/report.html").read_text()
 
 
-def assert_same_results_in_a_second_run(first, cfg):
+def assert_same_results_in_a_second_run(chain, tmp_path):
     """Same config and seed: every file under results/ has the same bytes, training, attacks,
     evaluation and the report included (timings are kept in benchmarks/)."""
-    second = first / "again"
+    first, second = chain.workdir, tmp_path / "again"
     second.mkdir()
-    run_snakemake(second, cfg)
+    run_snakemake(second, chain.config)
     files = sorted(p.relative_to(first) for p in (first / "results").rglob("*") if p.is_file())
     assert len(files) > 50 and files == sorted(p.relative_to(second) for p in (second / "results").rglob("*") if p.is_file())
     differ = [str(f) for f in files if (first / f).read_bytes() != (second / f).read_bytes()]
@@ -277,16 +274,8 @@ def training_start_lines(first, second, differ) -> str:
     return "\n".join(lines)
 
 
-def test_tiny_ner_chain_reports_entity_types_and_keeps_gold_entities(tmp_path):
-    cfg = absolutise(repo_config("tiny_ner"))
-    cfg["defences"] = {"spelling": {"spelling": {}}}
-    cfg["train"].update(methods=["none", "none+spelling"], trainsets=["clean", "adversarial"], epochs=4, patience=0)
-    cfg["attack"].update(shards=2, generate={"recipes": ["deepwordbug", "mentions"], "max_examples": 8},
-                         evaluate={"max_examples": 6})
-    cfg["evaluate"] = {"suites": {"typos": {"type": "keyboard", "word_p": 0.3, "max_changes": 100},
-                                  "mentions": {"type": "mention_replace", "word_p": 1.0, "max_changes": 100}}}
-    run_snakemake(tmp_path, cfg)
-    res = tmp_path / "results"
+def test_tiny_ner_chain_reports_entity_types_and_keeps_gold_entities(ner_chain):
+    cfg, res = ner_chain.config, ner_chain.results
     summary = json.loads((res / "report/summary.json").read_text())
     ds = next(iter(cfg["datasets"]))
     data = summary["datasets"][ds]
@@ -321,4 +310,3 @@ def test_tiny_ner_chain_reports_entity_types_and_keeps_gold_entities(tmp_path):
     clean_defended = next(r for r in defended if r["trainset"] == "clean")
     assert found["clean"].metric_value == pytest.approx(clean_defended["evaluation"]["headline"], abs=1e-6)
     assert card.data.robustflow["defence"] == "spelling"
-    assert_same_results_in_a_second_run(tmp_path, cfg)
