@@ -7,8 +7,7 @@ model). Neither figure alone is the model's robustness: a row counts as robust o
 failed on it. The report adds that worst case as an attack of its own, `<plain> | <adaptive>`,
 leads with it, and credits a defence by it alone, never by one of its two halves.
 
-Recipes pair when their settings are equal apart from `eot_copies` (classification only: the config
-checks keep eot_copies out of NER)."""
+Recipes pair when their settings are equal apart from `eot_copies`, for classifiers and taggers."""
 
 from __future__ import annotations
 
@@ -41,13 +40,17 @@ def halves(pairs_: dict[str, tuple[str, str]]) -> dict[str, str]:
 
 def _worst_rows(plain: dict, adaptive: dict) -> dict:
     """Per row (robustflow/stats.py's row forms): accuracy [correct] is correct only if both attacks
-    left it correct; a rate [success, attempted] counts a success of either attack."""
+    left it correct; a rate [success, attempted] counts a success of either attack; a sentence's
+    entity counts [tp, fp, fn] are those of the attack that left more errors (fp + fn; on a tie,
+    fewer correct entities)."""
     if plain["ids"] != adaptive["ids"]:
         raise ValueError("an attack and its adaptive twin were run on different rows; they must share the slice")
     if plain["measure"] == "rate":
         rows = [[max(a[0], b[0]), max(a[1], b[1])] for a, b in zip(plain["rows"], adaptive["rows"])]
     elif plain["measure"] == "accuracy":
         rows = [[min(a[0], b[0])] for a, b in zip(plain["rows"], adaptive["rows"])]
+    elif plain["measure"] == "entity_f1":
+        rows = [list(max(a, b, key=lambda r: (r[1] + r[2], -r[0]))) for a, b in zip(plain["rows"], adaptive["rows"])]
     else:
         raise ValueError(f"worst case of two attacks: no row-wise rule for the measure {plain['measure']!r}")
     return {"measure": plain["measure"], "ids": plain["ids"], "rows": rows}
@@ -63,7 +66,8 @@ def with_worst_cases(evaluation: dict, pairs_: dict[str, tuple[str, str]]) -> di
                  for figure in ("clean_metric", "metric_under_attack", "success_rate")}
         rows[name] = worst
         attacks[name] = {"clean_metric": attacks[plain]["clean_metric"],
-                         "metric_under_attack": stats.value("accuracy", worst["metric_under_attack"]["rows"]),
+                         "metric_under_attack": stats.value(worst["metric_under_attack"]["measure"],
+                                                            worst["metric_under_attack"]["rows"]),
                          "success_rate": stats.value("rate", worst["success_rate"]["rows"]),
                          "examples": attacks[plain]["examples"],
                          "success": sum(r[0] for r in worst["success_rate"]["rows"]),

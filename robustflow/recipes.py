@@ -56,7 +56,7 @@ RECIPES: dict[str, Recipe] = {
                                               **VALID_SWAPS, **ADAPTIVE},
                              "nearest whole words in a transformer's word-piece input embeddings, greedy by deletion "
                              "importance (TextFooler's search, the encoder's own neighbours)"),
-    "mention_swap": Recipe(frozenset({"ner"}), {"max_candidates": 50},
+    "mention_swap": Recipe(frozenset({"ner"}), {"max_candidates": 50, **ADAPTIVE},
                            "a whole entity mention for another of the same type from the training split"),
 }
 

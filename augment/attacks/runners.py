@@ -112,15 +112,45 @@ def attack_tagger(rows: list[dict], name: str, recipe: RecipeSettings, trained: 
     from augment.attacks.ner import NerAttack
     from augment.attacks.ner_scorer import NerScorer
 
-    scorer = NerScorer(trained.model, trained.tokenizer, trained.max_length, batch_size, device, trained.defence)
-    attack = NerAttack(scorer, name, recipe, seed, pools)
+    def scorer(defence) -> NerScorer:
+        return NerScorer(trained.model, trained.tokenizer, trained.max_length, batch_size, device, defence)
+
+    searched, deployed = scorer(trained.defence), None
+    if recipe.eot_copies and trained.defence is not None and trained.defence.randomised:
+        # adaptive, as for classifiers: the search scores the expectation over copies of its own
+        deployed, searched = searched, scorer(trained.defence.with_copies(recipe.eot_copies))
+    attack = NerAttack(searched, name, recipe, seed, pools)
     records, started = [], time.perf_counter()
     for n, row in enumerate(rows, 1):
-        records.append(attack.attack(row))
+        record = attack.attack(row)
+        records.append(judged_tagging(record, deployed) if deployed is not None else record)
         if n % 10 == 0 or n == len(rows):
             log.info("%s: %d/%d attacked, %d successful, %.2f sentences/s", name, n, len(rows),
                      sum(r["status"] == "success" for r in records), n / (time.perf_counter() - started))
     return records
+
+
+def judged_tagging(record: dict, deployed) -> dict:
+    """An adaptive NER attack's record as the deployed tagger sees it: skipped where its entity F1 on
+    the original is 0, a success only where its F1 on the perturbed sentence is lower (else failed,
+    unperturbed); predictions and F1 are the deployed tagger's."""
+    from augment.attacks.ner import sentence_f1
+
+    tokens, tags = record["tokens"], record["tags"]
+    (original, _), = deployed([tokens])
+    f1 = sentence_f1(tags, original)
+    unperturbed = {**record, "perturbed_tokens": tokens, "perturbed_tags": tags, "original_prediction": original,
+                   "perturbed_prediction": original, "original_f1": f1, "perturbed_f1": f1, "changed_words": [],
+                   "perturbed_ratio": 0.0}
+    if f1 == 0.0:
+        return {**unperturbed, "status": "skipped"}
+    if record["status"] == "success":
+        (after, _), = deployed([record["perturbed_tokens"]])
+        f1_after = sentence_f1(record["perturbed_tags"], after)
+        if f1_after < f1:
+            return {**record, "original_prediction": original, "perturbed_prediction": after, "original_f1": f1,
+                    "perturbed_f1": f1_after}
+    return {**unperturbed, "status": "failed"}
 
 
 RUNNERS = {"classification": attack_classifier, "ner": attack_tagger}

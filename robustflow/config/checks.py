@@ -87,9 +87,6 @@ def attack_problems(config: dict) -> list[str]:
         for option in option_names():
             if option in recipe and option not in known.options:
                 problems.append(f"{where}.{option}`: only for {', '.join(types_with(option))} (this one is {recipe['type']})")
-        if recipe.get("eot_copies") and task != "classification":
-            problems.append(f"{where}.eot_copies`: the adaptive attack on a smoothed model is built for classifiers (a "
-                            "smoothed tagger is attacked through its vote only). Fix: remove it")
     for part in ("generate", "evaluate"):
         names = attack[part]["recipes"]
         for name in names or []:

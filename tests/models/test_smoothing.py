@@ -333,3 +333,39 @@ def test_a_smoothed_tagger_votes_per_word_in_prediction_and_attacks_and_survives
     again = load_trained(ner, smoothed_tagger)
     assert predict(again.model, again.tokenizer, rows, ner, again.label2id, again.id2label, 32, 4,
                    defence=again.defence) == (tags, probs)
+
+
+def test_an_adaptive_attack_on_a_smoothed_tagger_searches_the_expectation_and_the_deployed_tagger_judges(
+        smoothed_tagger, monkeypatch):
+    """eot_copies for NER: the search scores with 16 copies of its own, the deployed (6-copy) tagger
+    judges: skipped where its entity F1 on the sentence is 0, a success only where its F1 fell."""
+    from augment.attacks import ner_scorer
+    from augment.attacks.ner import sentence_f1
+    from augment.attacks.runners import attack_tagger
+    from models.trained import load_trained
+    from robustflow.recipes import RecipeSettings
+
+    trained = load_trained(task_for("ner"), smoothed_tagger)
+    built = []
+    original_init = ner_scorer.NerScorer.__init__
+    monkeypatch.setattr(ner_scorer.NerScorer, "__init__",
+                        lambda self, *a: built.append(a[-1].n_copies) or original_init(self, *a))
+    recipe = RecipeSettings.from_config({"type": "deepwordbug", "query_budget": None, "max_perturbed_ratio": None,
+                                         "sentence_encoder": None, "eot_copies": 16})
+    rows = [{"id": f"a{i}", "tokens": w, "tags": t} for i, (w, t) in enumerate(zip(SENTENCES * 2, GOLD * 2))]
+    records = attack_tagger(rows, "dwb_eot", recipe, trained, 0, 4, "cpu")
+    assert sorted(built) == [6, 16]  # the deployed tagger and the search's
+    monkeypatch.undo()
+    deployed = ner_scorer.NerScorer(trained.model, trained.tokenizer, 32, 4, "cpu", trained.defence)
+    assert any(r["status"] != "skipped" for r in records)
+    for r in records:
+        (before, _), = deployed([r["tokens"]])
+        f1 = sentence_f1(r["tags"], before)
+        assert r["original_prediction"] == before and r["original_f1"] == f1
+        assert (r["status"] == "skipped") == (f1 == 0.0)
+        (after, _), = deployed([r["perturbed_tokens"]])
+        assert r["perturbed_prediction"] == after
+        if r["status"] == "success":
+            assert sentence_f1(r["perturbed_tags"], after) == r["perturbed_f1"] < f1
+        else:
+            assert r["perturbed_tokens"] == r["tokens"] and r["perturbed_f1"] == f1

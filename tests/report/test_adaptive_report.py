@@ -86,3 +86,20 @@ def test_only_the_worst_case_is_credited():
                      settings, 0, "d", config=config)
     credited = [f for f in found["findings"] if "clean/none+smooth" in f]
     assert len(credited) == 1 and "under glove | glove_eot" in credited[0]
+
+
+def test_a_tagger_s_worst_case_keeps_per_sentence_the_attack_that_left_more_errors():
+    """Entity F1 rows [tp, fp, fn]: per sentence the attack with more errors, on a tie fewer correct."""
+    ids = [0, 1, 2]
+    plain = {"measure": "entity_f1", "ids": ids, "rows": [[2, 0, 0], [1, 1, 1], [0, 1, 1]]}
+    eot = {"measure": "entity_f1", "ids": ids, "rows": [[1, 1, 1], [2, 0, 0], [1, 1, 1]]}
+    clean = {"measure": "entity_f1", "ids": ids, "rows": [[2, 0, 0]] * 3}
+    rate = {"measure": "rate", "ids": ids, "rows": [[0, 1], [1, 1], [1, 1]]}
+    ev = {"attacks": {n: {"clean_metric": 1.0, "metric_under_attack": 0.0, "success_rate": 0.0, "examples": 3,
+                          "success": 0, "mean_perturbed_ratio": 0.1, "mean_queries": 10.0} for n in ("g", "g_eot")},
+          "rows": {"attacks": {"g": {"metric_under_attack": plain, "clean_metric": clean, "success_rate": rate},
+                               "g_eot": {"metric_under_attack": eot, "clean_metric": clean, "success_rate": rate}}}}
+    out = adaptive.with_worst_cases(ev, {"g | g_eot": ("g", "g_eot")})
+    worst = out["rows"]["attacks"]["g | g_eot"]["metric_under_attack"]
+    assert worst["rows"] == [[1, 1, 1], [1, 1, 1], [0, 1, 1]]
+    assert out["attacks"]["g | g_eot"]["metric_under_attack"] == pytest.approx(2 * 2 / (2 * 2 + 3 + 3))
