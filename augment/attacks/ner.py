@@ -6,13 +6,17 @@ another mention of the same type from the training split (tags re-emitted as B-/
 greedy by word importance (how much gold-tag probability is lost when the word becomes [UNK]),
 trying every candidate of a position in one batch. Goal: the sentence's entity-level F1 drops
 below the unperturbed prediction's.
+
+The search is a generator (`NerAttack.search`): it yields the sentences it needs scored and is sent
+their scores, so many sentences' searches can share each forward pass (ner_lockstep.py) with the
+outcome, perturbed sentence and query count of searching each alone (`NerAttack.attack`).
 """
 
 from __future__ import annotations
 
 import math
 import random
-from typing import Callable, Sequence
+from typing import Callable, Generator, Sequence
 
 from augment.attacks.constraints import swap_check
 from augment.attacks.glove_embedding import GLOVE_VOCAB
@@ -78,16 +82,14 @@ class NerAttack:
             return [j for j, (etype, _, _) in enumerate(iob.spans(tags)) if len(self.pools.get(etype, ())) > 1]
         return [i for i, (t, g) in enumerate(zip(tokens, tags)) if g == "O" and is_word(t)]
 
-    def _importance(self, tokens, tags, positions) -> list[int]:
+    def _masked(self, tokens, tags, positions) -> list[tuple[list[str], list[str]]]:
+        """Each position blanked ([UNK]): its importance is the gold-tag mass lost."""
         unk = self.scorer.tokenizer.unk_token
         if self.mentions:
-            masked = [swap_mention(tokens, tags, j, (unk,)) for j in positions]
-        else:
-            masked = [(tokens[:i] + [unk] + tokens[i + 1:], tags) for i in positions]
-        scores = [self.scorer.gold_mass(p, t) for (_, p), (_, t) in zip(self.scorer([m for m, _ in masked]), masked)]
-        return [pos for _, pos in sorted(zip(scores, positions))]  # most gold mass lost first
+            return [swap_mention(tokens, tags, j, (unk,)) for j in positions]
+        return [(tokens[:i] + [unk] + tokens[i + 1:], tags) for i in positions]
 
-    def _variants(self, tokens, tags, position, rng) -> list[tuple[list[str], list[str]]]:
+    def _variants(self, original, tokens, tags, position, rng) -> list[tuple[list[str], list[str]]]:
         if self.mentions:
             etype, start, end = iob.spans(tags)[position]
             pool = [s for s in self.pools[etype] if list(s) != tokens[start:end]]
@@ -96,38 +98,56 @@ class NerAttack:
         variants = [(tokens[:position] + [w] + tokens[position + 1:], tags) for w in self.candidates(tokens[position], rng)
                     if w != tokens[position] and not any(c.isspace() for c in w)]
         if variants and self.check.active:  # compared against the original sentence, as for classification
-            original = self.original
             verdicts = self.check.keep(original, [(v, [position]) for v, _ in variants])
             variants = [v for v, ok in zip(variants, verdicts) if ok]
         return variants
 
     def attack(self, row: dict) -> dict:
+        """One sentence's search, alone."""
+        search = self.search(row)
+        try:
+            query = next(search)
+            while True:
+                query = search.send(self.scorer(query))
+        except StopIteration as done:
+            return done.value
+
+    def search(self, row: dict) -> Generator[list[list[str]], list, dict]:
+        """Yields the sentences to score (each query one model call's worth), is sent their
+        (tags, probabilities); returns the outcome record."""
         tokens, tags = list(row["tokens"]), list(row["tags"])
-        self.original = tokens
         rng = random.Random(row_seed(self.seed, "attack", self.recipe, row["id"]))
-        start_queries = self.scorer.queries
-        (pred0, _), = self.scorer([tokens])
+        queries = 0
+
+        def score(sentences):
+            nonlocal queries
+            queries += len(sentences)
+            return (yield sentences)
+
+        (pred0, _), = yield from score([tokens])
         f1_0 = sentence_f1(tags, pred0)
         record = {"id": row["id"], "recipe": self.recipe, "tokens": tokens, "tags": tags, "perturbed_tokens": tokens,
                   "perturbed_tags": tags, "original_prediction": pred0, "perturbed_prediction": pred0,
                   "original_f1": f1_0, "perturbed_f1": f1_0, "changed_words": [], "perturbed_ratio": 0.0}
         positions = self._positions(tokens, tags)
         if f1_0 == 0.0 or not positions:
-            return {**record, "status": "skipped", "queries": self.scorer.queries - start_queries}
+            return {**record, "status": "skipped", "queries": queries}
         ratio = self.settings.max_perturbed_ratio
         limit = math.ceil(len(tokens) * ratio) if ratio else len(tokens)  # as TextAttack's MaxWordsPerturbed
         current, current_tags, changed = tokens, tags, 0
-        (_, probs), = self.scorer([current])
+        (_, probs), = yield from score([current])
         best_mass = self.scorer.gold_mass(probs, current_tags)
-        for position in self._importance(tokens, tags, positions):
-            if changed + 1 > limit or self.scorer.queries - start_queries >= self.budget:
+        masked = self._masked(tokens, tags, positions)
+        scores = [self.scorer.gold_mass(p, t) for (_, p), (_, t) in zip((yield from score([m for m, _ in masked])), masked)]
+        for position in [pos for _, pos in sorted(zip(scores, positions))]:  # most gold mass lost first
+            if changed + 1 > limit or queries >= self.budget:
                 break
-            variants = self._variants(current, current_tags, position, rng)
-            left = self.budget - (self.scorer.queries - start_queries)
+            variants = self._variants(tokens, current, current_tags, position, rng)
+            left = self.budget - queries
             variants = variants[: int(left)] if left != float("inf") else variants
             if not variants:
                 continue
-            scored = self.scorer([v for v, _ in variants])
+            scored = yield from score([v for v, _ in variants])
             results = [(sentence_f1(t, pred), self.scorer.gold_mass(p, t), k)
                        for k, ((pred, p), (_, t)) in enumerate(zip(scored, variants))]
             f1, mass, k = min(results)
@@ -139,9 +159,8 @@ class NerAttack:
                     words = self._changed(tokens, tags, current, current_tags)
                     return {**record, "status": "success", "perturbed_tokens": current, "perturbed_tags": current_tags,
                             "perturbed_prediction": pred, "perturbed_f1": f1, "changed_words": words,
-                            "perturbed_ratio": len(words) / len(tokens),
-                            "queries": self.scorer.queries - start_queries}
-        return {**record, "status": "failed", "queries": self.scorer.queries - start_queries}
+                            "perturbed_ratio": len(words) / len(tokens), "queries": queries}
+        return {**record, "status": "failed", "queries": queries}
 
     def _changed(self, tokens, tags, new_tokens, new_tags) -> list[list[str]]:
         if len(new_tokens) == len(tokens):

@@ -10,6 +10,8 @@ from collections import OrderedDict
 from augment.attacks.lockstep import LOCKSTEP_RECIPES, attack_in_lockstep
 from augment.attacks.lockstep import WIDTH as LOCKSTEP_WIDTH
 from augment.attacks.model_wrapper import FastClassifierWrapper
+from augment.attacks.ner_lockstep import WIDTH as NER_LOCKSTEP_WIDTH
+from augment.attacks.ner_lockstep import search_in_lockstep
 from augment.attacks.recipes import build_attack
 from augment.attacks.results import gold_probability, outcome_record
 from augment.attacks.word_split_cache import cached_word_splits
@@ -108,7 +110,10 @@ def judged(record: dict, row: dict, deployed: FastClassifierWrapper, labels: lis
 
 
 def attack_tagger(rows: list[dict], name: str, recipe: RecipeSettings, trained: TrainedModel, seed: int,
-                  batch_size: int, device: str, pools: dict | None = None) -> list[dict]:
+                  batch_size: int, device: str, pools: dict | None = None,
+                  lockstep_width: int = NER_LOCKSTEP_WIDTH) -> list[dict]:
+    """One outcome record per sentence; the sentences' searches share each forward pass
+    (augment/attacks/ner_lockstep.py), with the outcomes of searching each alone."""
     from augment.attacks.ner import NerAttack
     from augment.attacks.ner_scorer import NerScorer
 
@@ -120,14 +125,17 @@ def attack_tagger(rows: list[dict], name: str, recipe: RecipeSettings, trained: 
         # adaptive, as for classifiers: the search scores the expectation over copies of its own
         deployed, searched = searched, scorer(trained.defence.with_copies(recipe.eot_copies))
     attack = NerAttack(searched, name, recipe, seed, pools)
-    records, started = [], time.perf_counter()
-    for n, row in enumerate(rows, 1):
-        record = attack.attack(row)
-        records.append(judged_tagging(record, deployed) if deployed is not None else record)
-        if n % 10 == 0 or n == len(rows):
-            log.info("%s: %d/%d attacked, %d successful, %.2f sentences/s", name, n, len(rows),
-                     sum(r["status"] == "success" for r in records), n / (time.perf_counter() - started))
-    return records
+    started, done = time.perf_counter(), []
+
+    def progress(_, record) -> None:
+        done.append(record)
+        if len(done) % 10 == 0 or len(done) == len(rows):
+            log.info("%s: %d/%d attacked, %d successful, %.2f sentences/s, %d sentences scored", name, len(done),
+                     len(rows), sum(r["status"] == "success" for r in done), len(done) / (time.perf_counter() - started),
+                     searched.queries)
+
+    records = search_in_lockstep(attack, rows, width=max(1, lockstep_width), on_result=progress)
+    return [judged_tagging(r, deployed) for r in records] if deployed is not None else records
 
 
 def judged_tagging(record: dict, deployed) -> dict:

@@ -332,6 +332,49 @@ def test_ner_attack_keeps_gold_entities_and_shards_identically(tmp_path, tagger,
         assert any(r["status"] == "success" for r in one)
 
 
+@pytest.mark.parametrize("recipe,budget", [("deepwordbug", None), ("pwws", None), ("glove_swap", None),
+                                           ("mention_swap", None), ("pwws", 10), ("mention_swap", 4)])
+def test_ner_lockstep_search_equals_one_sentence_at_a_time(tagger, ner_rows, recipe, budget):
+    """Many sentences' searches sharing each forward pass give every sentence the record (outcome,
+    perturbed tokens and tags, queries) of searching it alone, in fewer passes; the searches end at
+    different steps, some by running out of budget."""
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from augment.attacks.ner import NerAttack
+    from augment.attacks.ner_lockstep import search_in_lockstep
+    from augment.attacks.ner_scorer import NerScorer
+    from augment.augmenters.mentions import mention_pools
+
+    rows = read_rows(ner_rows) * 2
+    rows = [{**r, "id": f"{r['id']}-{k}"} for k, r in enumerate(rows)]  # the same sentence, other seeds
+    extra = {"min_cos_sim": 0.0, "max_candidates": 8} if recipe == "glove_swap" else {}
+    settings = RecipeSettings.from_config({"type": recipe, "query_budget": budget, "max_perturbed_ratio": None,
+                                           "sentence_encoder": "minilm", **extra})
+    pools = mention_pools(read_rows(ner_rows))
+    runs = {}
+    for width in (1, 4, len(rows)):
+        model = AutoModelForTokenClassification.from_pretrained(tagger).eval()
+        passes = []
+        model.register_forward_pre_hook(lambda *_: passes.append(1))
+        attack = NerAttack(NerScorer(model, AutoTokenizer.from_pretrained(tagger), 64, 64, "cpu"), recipe, settings, 5,
+                           pools)
+        if width == 1:
+            records = [attack.attack(row) for row in rows]
+        else:
+            ended = []
+            records = search_in_lockstep(attack, rows, width, on_result=lambda i, r: ended.append(i))
+            assert sorted(ended) == list(range(len(rows)))
+        runs[width] = (records, len(passes))
+    (one, one_passes), (four, four_passes), (all_, all_passes) = runs.values()
+    assert four == one and all_ == one
+    assert "success" in {r["status"] for r in one} or budget, "unbudgeted searches should fool the tiny tagger"
+    attempted = {r["queries"] for r in one if r["status"] != "skipped"}
+    assert len(attempted) >= 2, "the searches end at different steps"
+    if budget:
+        assert any(r["queries"] >= budget for r in one), "some searches should run out of budget"
+    assert all_passes < four_passes < one_passes
+
+
 def test_sentence_f1_by_hand():
     gold = ["B-PER", "I-PER", "O", "B-LOC"]
     assert sentence_f1(gold, gold) == 1.0
