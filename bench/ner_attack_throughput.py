@@ -66,7 +66,7 @@ def main() -> None:
         pools = mention_pools(bench_rows(Path(args.train_conll or Path(args.conll).with_name("eng.train")), 20000))
     extra = {"max_candidates": 25} if args.recipe == "glove_swap" else {}
     settings = RecipeSettings.from_config({"type": args.recipe, "query_budget": None, "max_perturbed_ratio": 0.2,
-                                           "sentence_encoder": None, **extra})
+                                           "sentence_encoder": "minilm", **extra})
     widths = [int(w) for w in args.widths.split(",")]
     print(f"{args.recipe}, {len(rows)} sentences of {args.conll}, tagger {args.model}, {args.threads} threads, "
           f"defence {trained.defence.name if trained.defence else 'none'}")
