@@ -7,7 +7,7 @@ evaluation files' per-row contributions (entity F1 from per-sentence [tp, fp, fn
 (an attack's rows are the same seeded test rows for every model), and recomputes both drops.
 
     python bench/drop_reduction.py results/evaluate/conll2003 [--baseline clean/none/seed13]
-        [--figures attack:deepwordbug suite:typos_20] [--draws 2000]
+        [--figures attack:deepwordbug suite:typos_20 worst:glove|glove_eot] [--draws 2000]
 """
 
 from __future__ import annotations
@@ -18,13 +18,20 @@ from pathlib import Path
 
 import numpy as np
 
+from report import adaptive
 from robustflow import stats
 
 
 def contributions(evaluation: dict, kind: str, name: str) -> tuple[str, list, list, list]:
-    """(measure, row ids, clean rows, perturbed rows) of one attack or suite of an evaluation file."""
-    rows = evaluation["rows"]["attacks" if kind == "attack" else "suites"][name]
-    perturbed = rows["metric_under_attack" if kind == "attack" else "metric"]
+    """(measure, row ids, clean rows, perturbed rows) of one attack or suite of an evaluation file;
+    kind `worst` and name `plain|adaptive`: the row-wise worst case of the two attacks, as the
+    report computes it (report/adaptive.py)."""
+    if kind == "worst":
+        plain, adaptive_twin = name.split("|")
+        name = f"{plain}{adaptive.SEPARATOR}{adaptive_twin}"
+        evaluation = adaptive.with_worst_cases(evaluation, {name: (plain, adaptive_twin)})
+    rows = evaluation["rows"]["attacks" if kind in ("attack", "worst") else "suites"][name]
+    perturbed = rows["metric_under_attack" if kind in ("attack", "worst") else "metric"]
     return perturbed["measure"], perturbed["ids"], rows["clean_metric"]["rows"], perturbed["rows"]
 
 
