@@ -13,10 +13,10 @@ from pathlib import Path
 from robustflow.defence_settings import combined_settings
 from robustflow.reference_run import reference_files
 from robustflow.sweep import point_train_settings, sweep_points
-from robustflow.variants import SEARCH, split_method, trained_variants
+from robustflow.variants import PERTURBATION_METHODS, SEARCH, split_method, trained_variants
 
 SPLITS = ("train", "dev", "test")
-ADVERSARIAL_METHODS = {"fgm", "pgd", "freelb"}
+ADVERSARIAL_METHODS = set(PERTURBATION_METHODS)
 JOB_LISTS = {"methods", "trainsets", "seeds", "online"}  # decide which jobs exist, not what one computes
 
 

@@ -1,12 +1,13 @@
 """Whether a defended variant shares an attack's candidate source (TextDefender, Li et al. 2021: a
 defence that knows the attacker's synonym set proves little). Computed from what each side
-declares: the defence's sources and the recipe type's, both in robustflow/candidate_sources.py
-(the report imports neither stage). A gain under an attack whose source the defence
-shares is shown but not credited in "What the evidence says"."""
+declares: the defence's sources, the training method's (ASCC trains inside substitution sets
+from a declared source) and the recipe type's, all in robustflow/candidate_sources.py (the report
+imports neither stage). A gain under an attack whose source the variant shares is shown but not
+credited in "What the evidence says"."""
 
 from __future__ import annotations
 
-from robustflow.candidate_sources import ATTACK_SOURCES
+from robustflow.candidate_sources import ATTACK_SOURCES, TRAINING_SOURCES
 from robustflow.defence_settings import combined_settings, declared_sources
 from robustflow.variants import split_method
 
@@ -20,15 +21,24 @@ def defence_of(variant: str, defences: dict) -> dict | None:
     return combined_settings(defences, name)
 
 
+def training_sources(variant: str, config: dict) -> list[str]:
+    """Where a variant's training method draws substitutions from: `ascc` its `train.ascc.source`."""
+    method = split_method(variant.split("/", 1)[-1])[0]
+    block = (config.get("train") or {}).get("ascc")
+    return [TRAINING_SOURCES[block["source"]]] if method == "ascc" and block else []
+
+
 def independence(variant: str, recipe: str, config: dict) -> dict | None:
-    """{defence, attack, shares} for a defended variant under a configured recipe; None for a bare
-    model or an unknown recipe."""
+    """{defence, attack, shares} for a variant with a defence or a substitution-trained method under
+    a configured recipe (``defence``: every source the variant declares); None for a model that
+    declares none, or an unknown recipe."""
     settings = defence_of(variant, config.get("defences") or {})
     recipe_block = (config.get("attack") or {}).get("recipes", {}).get(recipe)
-    if settings is None or recipe_block is None:
+    sources = [*(declared_sources(settings) if settings is not None else []), *training_sources(variant, config)]
+    if not sources or recipe_block is None:
         return None
-    defence, attack = declared_sources(settings), ATTACK_SOURCES[recipe_block["type"]]
-    return {"defence": defence, "attack": attack, "shares": attack in defence}
+    attack = ATTACK_SOURCES[recipe_block["type"]]
+    return {"defence": sources, "attack": attack, "shares": attack in sources}
 
 
 def recipe_of_figure(figure: str, recipes: dict) -> str | None:

@@ -1,4 +1,4 @@
-"""Adversarial training on the input embeddings: none, FGM, PGD, FreeLB.
+"""Adversarial training on the input embeddings: none, FGM, PGD, FreeLB, ASCC (robust_train/ascc.py).
 
 A forward hook on ``model.get_input_embeddings()`` adds a perturbation ``delta`` to the embedding
 output (never found by parameter names: "emb" also matches position/type embeddings and
@@ -8,28 +8,33 @@ removed in ``finally`` even when a forward raises. Ascent steps take gradients w
 losses, each scaled by ``scale`` (1 / gradient-accumulation steps) exactly like the clean loss.
 
 Costs per step, in forward+backward passes: none 1, FGM 2, PGD-K K+1 (the clean pass gives the
-first ascent direction), FreeLB-K K.
+first ascent direction), FreeLB-K K, ASCC-K K+2 (its ascent starts from the sets' centroids).
 """
 
 from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 import torch
+
+from robust_train.embedding_hook import perturbed_embeddings
 
 
 @dataclass(frozen=True)
 class AdversarialConfig:
-    """One method's settings (`train.fgm`, `train.pgd`, `train.freelb`; defaults in the schema)."""
+    """One method's settings (`train.fgm`, `train.pgd`, `train.freelb`, `train.ascc`; defaults in the schema)."""
 
-    method: str  # none | fgm | pgd | freelb
+    method: str  # none | fgm | pgd | freelb | ascc
     epsilon: float  # radius of the perturbation ball, per example (token embeddings have norm ~1)
     alpha: float  # ascent step size (pgd, freelb)
     steps: int  # K (pgd, freelb)
     norm: str  # l2 | linf
     init_mag: float  # freelb: uniform initialisation magnitude
+    source: str | None = None  # ascc: where the substitution sets come from (wordnet | glove)
+    substitutes: int = 0  # ascc: substitutes per word at most
+    beta: float = 1.0  # ascc: weight of the adversarial loss beside the clean one
 
     @classmethod
     def plain(cls) -> "AdversarialConfig":
@@ -39,20 +44,11 @@ class AdversarialConfig:
     @classmethod
     def from_settings(cls, method: str, perturbation: dict | None) -> "AdversarialConfig":
         """``perturbation``: the method's block of `train` (None for method none)."""
+        if method == "ascc":
+            return cls("ascc", epsilon=0.0, alpha=perturbation["alpha"], steps=perturbation["steps"], norm="l2",
+                       init_mag=0.0, source=perturbation["source"], substitutes=perturbation["substitutes"],
+                       beta=perturbation["beta"])
         return cls.plain() if method == "none" else cls(method=method, **perturbation)
-
-
-@contextlib.contextmanager
-def perturbed_embeddings(model: torch.nn.Module, delta: torch.Tensor | None) -> Iterator[None]:
-    """While active, the embedding layer's output is ``output + delta``."""
-    if delta is None:
-        yield
-        return
-    handle = model.get_input_embeddings().register_forward_hook(lambda module, args, output: output + delta)
-    try:
-        yield
-    finally:
-        handle.remove()
 
 
 def _mask(delta: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -99,7 +95,8 @@ def adversarial_step(model: torch.nn.Module, loss_fn: Callable[[], torch.Tensor]
                      attention_mask: torch.Tensor, cfg: AdversarialConfig, scale: float = 1.0,
                      backward: Callable[[torch.Tensor], None] | None = None,
                      agree: Callable[[bool], bool] = lambda usable: usable,
-                     quiet: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext) -> StepStats:
+                     quiet: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+                   substitution=None, input_ids: torch.Tensor | None = None) -> StepStats:
     """Compute the step's training losses and accumulate their gradients into the parameters.
 
     ``model`` is the module whose embeddings are perturbed (under DDP the wrapped module, while
@@ -107,7 +104,8 @@ def adversarial_step(model: torch.nn.Module, loss_fn: Callable[[], torch.Tensor]
     loss; ``backward(loss)`` defaults to ``loss.backward()`` (a GradScaler passes
     ``scaler.scale(loss).backward()``). Data-parallel ranks pass ``agree`` (every rank attacks or
     none does: the attack's backward passes are all-reduces) and ``quiet`` (DDP's no_sync, for
-    forwards whose backward reaches no parameter).
+    forwards whose backward reaches no parameter). ASCC needs the batch's ``input_ids`` and its
+    ``substitution`` sets (robust_train/ascc.SubstitutionBatch).
     """
     backward = backward or (lambda loss: loss.backward())
 
@@ -120,6 +118,21 @@ def adversarial_step(model: torch.nn.Module, loss_fn: Callable[[], torch.Tensor]
         loss = loss_fn()
         backward(loss * scale)
         return StepStats(clean_loss=loss.item())
+
+    if cfg.method == "ascc":
+        from robust_train.ascc import worst_combination
+
+        clean = loss_fn()
+        backward(clean * scale)
+        # no word of the batch has substitutes: nothing to attack (every rank must agree to skip)
+        if not agree(scale == 0 or bool(substitution.eligible.any())):
+            return StepStats(clean_loss=clean.item(), skipped=True)
+        delta = worst_combination(model, loss_fn, substitution, input_ids, cfg.steps, cfg.alpha, quiet)
+        with perturbed_embeddings(model, delta):
+            adv = loss_fn()
+        backward(adv * scale * cfg.beta)
+        return StepStats(clean_loss=clean.item(), adv_loss=adv.item(),
+                         delta_norm=float(_per_example_norm(delta, "l2").mean()))
 
     if cfg.method == "freelb":
         delta = zeros

@@ -169,6 +169,7 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
         log.warning("max_length %d cut %d word(s) off the training rows: they are not trained on (raise "
                     "model.max_length)", cfg.max_length, enc.truncated_words)
 
+    substitutes = substitute_table(cfg, tokenizer, enc.features)  # ascc: each word's substitution set
     global_batch = cfg.batch_size * ranks.world  # each rank trains on its shard of every global batch
 
     def steps(rows: int) -> int:
@@ -248,7 +249,8 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
             last_of_group = b + 1 == group_start + group
             stats = adversarial_step(model, loss_fn, shape, batch["attention_mask"], cfg.adversarial,
                                      scale=weight / group, backward=lambda loss: scaler.scale(loss).backward(),
-                                     agree=ranks.agree, quiet=no_sync(net))
+                                     agree=ranks.agree, quiet=no_sync(net), input_ids=batch["input_ids"],
+                                     substitution=substitution_batch(substitutes, batch, task, label2id) if substitutes else None)
             samples += len(global_idx)
             if last_of_group:
                 scaler.unscale_(optimizer)
@@ -317,6 +319,28 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
     if test_rows is not None and ranks.main:
         metrics["test"] = evaluate(model, tokenizer, test_rows, task, label2id, id2label, cfg, device, defence)
     return metrics
+
+
+def substitute_table(cfg: TrainConfig, tokenizer, features: list[dict]):
+    """ASCC's substitution sets for the words of the training rows (None for other methods). Rows
+    made online, between epochs, hold few words the clean rows lack: those words stay unperturbed."""
+    if cfg.adversarial.method != "ascc":
+        return None
+    from robust_train.ascc import SubstituteTable, label_preserving, substitutes_of
+
+    used = {i for f in features for i in f["input_ids"]}
+    return SubstituteTable.build(tokenizer, substitutes_of(cfg.adversarial.source), cfg.adversarial.substitutes, used,
+                                 keep=label_preserving)
+
+
+def substitution_batch(table, batch: dict, task: Task, label2id: dict):
+    """The batch's substitution sets; a tagger's words are perturbed only where labelled O."""
+    from robust_train.ascc import SubstitutionBatch
+
+    eligible = table.eligible(batch["input_ids"], batch["attention_mask"])
+    if task.name == "ner":
+        eligible &= batch["labels"] == label2id["O"]
+    return SubstitutionBatch.of(table, batch["input_ids"], eligible)
 
 
 def warm_up(model, features: list[dict], pad_id: int, device: str) -> None:

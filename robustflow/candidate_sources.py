@@ -20,5 +20,8 @@ ATTACK_SOURCES = {
 # smoothing defence `source` setting (models/defences/smoothing.py) -> its substitutions' source
 SMOOTHING_SOURCES = {"mask": "mask token", "wordnet": "wordnet synonyms", "glove": "glove neighbours"}
 
+# substitution-set adversarial training `train.ascc.source` (robust_train/ascc.py) -> its sets' source
+TRAINING_SOURCES = {"wordnet": "wordnet synonyms", "glove": "glove neighbours"}
+
 # the spelling defence replaces a word by a dictionary word one edit away: no attack's candidate set
 SPELLING_SOURCE = "dictionary corrections"

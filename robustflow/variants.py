@@ -3,6 +3,9 @@ their jobs, the config checks (gates name them) and the report agree on them."""
 
 from __future__ import annotations
 
+# The built-in training methods; each but none has its settings block `train.<method>`.
+PERTURBATION_METHODS = ("fgm", "pgd", "freelb", "ascc")
+BUILT_IN_METHODS = ("none", *PERTURBATION_METHODS)
 SEARCH = "search"  # the method name of the search's promoted trial (experiments/search)
 DEFENDED = "+"  # `<method>+<defence>`: the method's training with an input defence (`defences:`) in front
 

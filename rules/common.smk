@@ -19,7 +19,7 @@ from models.devices import local_gpus
 from robustflow.errors import ConfigError
 from robustflow.numerics import pin_numerics
 from robustflow.sweep import sweep_points
-from robustflow.variants import SEARCH, split_method, trained_variants
+from robustflow.variants import BUILT_IN_METHODS, SEARCH, split_method, trained_variants
 
 pin_numerics()  # before any job starts: jobs inherit it, on a cluster node too (it re-reads this file)
 
@@ -72,10 +72,7 @@ TEACHERS = config["distil"]["teachers"]
 METHOD_RE = "(?:{})(?:\\+(?:{}))*".format(
     "|".join(
         [
-            "none",
-            "fgm",
-            "pgd",
-            "freelb",
+            *BUILT_IN_METHODS,
             *map(re.escape, SWEEP),
             *([SEARCH] if SEARCH_BLOCK else []),
             *map(re.escape, STUDENTS),

@@ -40,8 +40,6 @@ AGGREGATES = ("mean", "vote")
 # Letters with inner apostrophes: the words a substitution may replace (never punctuation or numbers).
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 _SPLIT = re.compile(r"(\s+)")
-GLOVE_NEIGHBOURS = 8  # per word: SAFER draws from a word's nearest embedding neighbours
-GLOVE_VOCAB = 20_000
 
 
 def candidate_source(source: str) -> str:
@@ -50,48 +48,6 @@ def candidate_source(source: str) -> str:
     from robustflow.candidate_sources import SMOOTHING_SOURCES
 
     return SMOOTHING_SOURCES[source]
-
-
-def _wordnet_synonyms() -> Callable[[str], list[str]]:
-    from resources.wordnet import antonyms, load_wordnet
-
-    wn = load_wordnet("the smoothing defence (source: wordnet)")
-    cache: dict[str, list[str]] = {}
-
-    def synonyms(word: str) -> list[str]:
-        key = word.lower()
-        if key not in cache:
-            found = {lemma.name().lower() for synset in wn.synsets(key) for lemma in synset.lemmas()}
-            banned = antonyms(key) | {key}
-            cache[key] = sorted(w for w in found if w.isalpha() and w not in banned)
-        return cache[key]
-
-    return synonyms
-
-
-def _glove_neighbours() -> Callable[[str], list[str]]:
-    from resources.glove import load_glove
-
-    words, vectors = load_glove(GLOVE_VOCAB, "the smoothing defence (source: glove)")
-    index = {w: i for i, w in enumerate(words)}
-    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-8)
-    not_word = np.array([not w.isalpha() for w in words])
-    cache: dict[str, list[str]] = {}
-
-    def neighbours(word: str) -> list[str]:
-        key = word.lower()
-        if key not in cache:
-            if key not in index:
-                cache[key] = []
-            else:
-                sims = unit @ unit[index[key]]
-                sims[not_word] = -np.inf
-                sims[index[key]] = -np.inf
-                top = np.argsort(-sims, kind="stable")[:GLOVE_NEIGHBOURS]
-                cache[key] = sorted(words[j] for j in top)
-        return cache[key]
-
-    return neighbours
 
 
 class Smoothing:
@@ -117,7 +73,10 @@ class Smoothing:
                 raise ValueError("smoothing with source `mask` needs the tokenizer's mask token (bind_tokenizer)")
             return [self.mask_token]
         if self._substitutes is None:
-            self._substitutes = _wordnet_synonyms() if self.source == "wordnet" else _glove_neighbours()
+            from resources.substitutes import glove_neighbours, wordnet_synonyms
+
+            needed_by = f"the smoothing defence (source: {self.source})"
+            self._substitutes = wordnet_synonyms(needed_by) if self.source == "wordnet" else glove_neighbours(needed_by)
         return self._substitutes(word)
 
     def perturb(self, text: str, rng: random.Random) -> str:

@@ -3,9 +3,8 @@ methods that are built in or a student."""
 
 from __future__ import annotations
 
+from robustflow.variants import BUILT_IN_METHODS as BUILT_IN
 from robustflow.variants import SEARCH, split_method, trained_variants
-
-BUILT_IN = ("none", "fgm", "pgd", "freelb")
 
 
 def method_problems(config: dict) -> list[str]:

@@ -25,6 +25,17 @@ def test_a_training_job_depends_on_its_own_method_settings_only():
     assert not {"fgm", "pgd", "freelb"} & set(plain["settings"]) and "method" not in plain
 
 
+def test_ascc_trains_with_its_own_block_and_adding_it_reruns_nothing():
+    before = config_with(methods=["none", "fgm"], trainsets=["clean"])
+    cfg = config_with(methods=["none", "fgm", "ascc"], trainsets=["clean"])
+    ascc = jp.train_params(cfg, "clean", "ascc")["settings"]
+    assert ascc["ascc"] == {"source": "wordnet", "substitutes": 8, "steps": 2, "alpha": 2.0, "beta": 1.0}
+    assert "fgm" not in ascc
+    for method in ("none", "fgm"):
+        assert "ascc" not in jp.train_params(cfg, "clean", method)["settings"]
+        assert jp.train_params(cfg, "clean", method) == jp.train_params(before, "clean", method)
+
+
 def test_adding_a_seed_or_a_method_changes_no_existing_job():
     before = config_with(methods=["none"], seeds=[1])
     after = config_with(methods=["none", "pgd"], seeds=[1, 2])

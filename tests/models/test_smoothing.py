@@ -122,6 +122,13 @@ def test_the_independence_label_is_computed_from_the_declared_sources():
                                                             "attack": "glove neighbours", "shares": True}
     assert not any(independence("clean/none+mask", r, config)["shares"] for r in recipes)
     assert independence("clean/none", "glove", config) is None
+    # a method trained inside substitution sets declares their source like a defence does
+    trained = {**config, "train": {"ascc": {"source": "wordnet"}}}
+    assert independence("clean/ascc", "pwws", trained) == {"defence": ["wordnet synonyms"],
+                                                         "attack": "wordnet synonyms", "shares": True}
+    assert not independence("clean/ascc", "glove", trained)["shares"]
+    assert independence("clean/ascc+gl", "pwws", trained)["defence"] == ["glove neighbours", "wordnet synonyms"]
+    assert independence("clean/ascc+gl", "glove", trained)["shares"]
     rows = table(["clean/none", "clean/none+wn"], config)
     assert [(r["recipe"], r["shares"]) for r in rows] == [("glove", False), ("pwws", True), ("dwb", False)]
 
