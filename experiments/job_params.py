@@ -48,6 +48,8 @@ def train_params(config: dict, trainset: str, method: str, sweep: dict | None = 
         params["defence"] = {"name": defence, "settings": combined_settings(config["defences"], defence)}
     if student:
         params["distil"] = {k: student[k] for k in ("teacher", "temperature", "alpha", "layers")}
+        if student["transfer"] == "all":  # only then: students trained before the setting existed keep their jobs
+            params["distil"]["transfer"] = "all"
     if trainset == "online":
         online = train["online"]
         params["online"] = {"settings": online, "recipes": {r: config["attack"]["recipes"][r] for r in online["recipes"]}}
@@ -89,7 +91,9 @@ def teach_params(config: dict, dataset: str, teacher: str, seed: int) -> dict:
         else:
             models.append(model_spec(f"results/train/{dataset}/{run_model(run)}/model"))
     train = config["train"]
-    return {"task": config["task"], "models": models, "max_train_samples": train["max_train_samples"],
+    # a student with an unlabelled transfer set needs every training row labelled
+    transfer = any(s["teacher"] == teacher and s["transfer"] == "all" for s in config["distil"]["students"].values())
+    return {"task": config["task"], "models": models, "max_train_samples": None if transfer else train["max_train_samples"],
             "batch_size": train["eval_batch_size"], "device": train["device"]}
 
 

@@ -34,50 +34,58 @@ class DistilSettings:
     alpha: float
     layers: int | None
     teacher: dict  # row id -> probabilities (NER: one list per word)
+    soft_only: frozenset = frozenset()  # ids of transfer rows: the teacher's labels only, never the gold ones
 
     @classmethod
-    def from_params(cls, params: dict, teacher: dict) -> "DistilSettings":
-        return cls(float(params["temperature"]), float(params["alpha"]), params.get("layers"), teacher)
+    def from_params(cls, params: dict, teacher: dict, soft_only: frozenset = frozenset()) -> "DistilSettings":
+        return cls(float(params["temperature"]), float(params["alpha"]), params.get("layers"), teacher, soft_only)
 
     def fingerprint(self) -> tuple:
         """What a resumed checkpoint must have been trained with: these settings and these soft labels
         (a retrained teacher gives the same rows other labels)."""
         labels = hashlib.sha256(json.dumps(self.teacher, sort_keys=True).encode()).hexdigest()[:16]
-        return self.temperature, self.alpha, self.layers, labels
+        if not self.soft_only:
+            return self.temperature, self.alpha, self.layers, labels
+        return self.temperature, self.alpha, self.layers, labels, sorted(self.soft_only)
 
 
 def distillation_loss(logits: torch.Tensor, labels: torch.Tensor, teacher: torch.Tensor, mask: torch.Tensor,
                       temperature: float, alpha: float) -> torch.Tensor:
     """Mean over the gold loss's units (rows; NER: first sub-words) of alpha x T^2 x KL(teacher at T
-    || student at T) + (1 - alpha) x cross-entropy; units with mask 0 have no teacher: gold only.
-    ``teacher`` holds probabilities (the shape of ``logits``). With alpha 0 this is the model's own
+    || student at T) + (1 - alpha) x cross-entropy; units with mask 0 have no teacher: gold only;
+    units with mask 2 (a transfer row) the teacher only: T^2 x KL. ``teacher`` holds probabilities
+    (the shape of ``logits``). With alpha 0 and no transfer rows this is the model's own
     cross-entropy loss."""
     classes = logits.shape[-1]
     logits, labels = logits.reshape(-1, classes).float(), labels.reshape(-1)
-    teacher, mask = teacher.reshape(-1, classes).float(), mask.reshape(-1).bool()
+    teacher, mask = teacher.reshape(-1, classes).float(), mask.reshape(-1)
     counted = labels != IGNORE
     gold = F.cross_entropy(logits, labels, ignore_index=IGNORE, reduction="none")
     target = F.softmax(teacher.clamp_min(FLOOR).log() / temperature, dim=-1)
     student = F.log_softmax(logits / temperature, dim=-1)
     soft = (target * (target.clamp_min(FLOOR).log() - student)).sum(-1) * temperature ** 2
-    per_unit = torch.where(mask, alpha * soft + (1 - alpha) * gold, gold)
+    per_unit = torch.where(mask == 1, alpha * soft + (1 - alpha) * gold, gold)
+    per_unit = torch.where(mask == 2, soft, per_unit)
     return per_unit[counted].mean()
 
 
-def attach_targets(features: list[dict], rows: Sequence[dict], word_ids: list, teacher: dict, classes: int) -> None:
+def attach_targets(features: list[dict], rows: Sequence[dict], word_ids: list, teacher: dict, classes: int,
+                   soft_only: frozenset = frozenset()) -> None:
     """Add each feature's teacher distribution and mask (NER: per piece, on first sub-words only, where
-    the gold tag sits; a row the teacher did not label: mask 0)."""
+    the gold tag sits): 1 where the teacher labelled the row, 2 for a transfer row (``soft_only``:
+    the teacher's label alone), 0 for a row the teacher did not label."""
     zero = [0.0] * classes
     for i, (feature, row) in enumerate(zip(features, rows)):
         dist = teacher.get(row["id"])
+        labelled = 2 if row["id"] in soft_only else 1
         if word_ids:  # token classification: the word's distribution on its first piece
             pieces, labels = word_ids[i], feature["labels"]
             known = [dist is not None and label != IGNORE for label in labels]
             feature["teacher"] = [dist[w] if ok else zero for w, ok in zip(pieces, known)]
-            feature["teacher_mask"] = [int(ok) for ok in known]
+            feature["teacher_mask"] = [labelled if ok else 0 for ok in known]
         else:
             feature["teacher"] = dist if dist is not None else zero
-            feature["teacher_mask"] = int(dist is not None)
+            feature["teacher_mask"] = labelled if dist is not None else 0
 
 
 def kept_layers(total: int, keep: int) -> list[int]:

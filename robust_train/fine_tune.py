@@ -24,7 +24,7 @@ class FineTuneSettings:
     train: TrainConfig
     online: object = None  # OnlineSettings: attack the model between epochs (training set `online`)
     defence: tuple | None = None  # (name, `defences.<name>`): an input defence trained and saved with the model
-    distil: dict | None = None  # a student's {temperature, alpha, layers} (`distil.students.<name>`)
+    distil: dict | None = None  # a student's {temperature, alpha, layers[, transfer]} (`distil.students.<name>`)
 
     @classmethod
     def from_params(cls, method: str, seed: int, params: dict) -> "FineTuneSettings":
@@ -133,7 +133,9 @@ def _fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_
     from robust_train.distributed import Ranks
 
     task, cfg = settings.task, settings.train
-    labels, rows, dev = training_inputs(task, train_path, dev_path, clean_report_path, settings.max_train_samples, cfg.seed)
+    transfer = settings.distil is not None and settings.distil.get("transfer") == "all"
+    labels, rows, dev = training_inputs(task, train_path, dev_path, clean_report_path,
+                                        None if transfer else settings.max_train_samples, cfg.seed)
     test = read_rows(test_path)
     checkpoint = Path(out_model).parent / "checkpoint"
     timing: dict = {}
@@ -142,7 +144,11 @@ def _fine_tune(settings: FineTuneSettings, train_path: str, dev_path: str, test_
     if settings.distil is not None:
         from robust_train.distil import DistilSettings
 
-        distil = DistilSettings.from_params(settings.distil, read_json(teacher_path)["rows"])
+        soft_only = frozenset()
+        if transfer:  # every row outside the sample the other variants train on: the teacher's labels only
+            sampled = {r["id"] for r in training_rows(rows, settings.max_train_samples, cfg.seed)}
+            soft_only = frozenset(r["id"] for r in rows if r["id"] not in sampled)
+        distil = DistilSettings.from_params(settings.distil, read_json(teacher_path)["rows"], soft_only)
     metrics = train(task, rows, dev, labels, settings.model, cfg, out_model, checkpoint, test_rows=test,
                     epoch_rows=online_rows(settings, rows, defence), timing=timing, defence=defence, distil=distil)
     if not Ranks.current().main:

@@ -157,14 +157,15 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
     def encoded(rows):  # features, with the teacher's soft labels for a student
         enc = task.encode(rows, tokenizer, label2id, cfg.max_length)
         if distil is not None:
-            attach_targets(enc.features, rows, enc.word_ids, distil.teacher, len(label2id))
+            attach_targets(enc.features, rows, enc.word_ids, distil.teacher, len(label2id), distil.soft_only)
         return enc
 
     enc = encoded(defended(train_rows))
     labelled = sum(r["id"] in distil.teacher for r in train_rows) if distil is not None else 0
     if distil is not None:
-        log.info("distillation: the teacher labelled %d of %d training rows (T=%s, alpha=%s)", labelled,
-                 len(train_rows), distil.temperature, distil.alpha)
+        log.info("distillation: the teacher labelled %d of %d training rows (T=%s, alpha=%s), %d of them a transfer "
+                 "set (its labels only)", labelled, len(train_rows), distil.temperature, distil.alpha,
+                 len(distil.soft_only))
     if enc.truncated_words:
         log.warning("max_length %d cut %d word(s) off the training rows: they are not trained on (raise "
                     "model.max_length)", cfg.max_length, enc.truncated_words)
@@ -312,6 +313,8 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
     if distil is not None:
         metrics["distil"] = {"temperature": distil.temperature, "alpha": distil.alpha, "teacher_rows": labelled,
                              "layers": kept_layers}
+        if distil.soft_only:
+            metrics["distil"]["transfer_rows"] = len(distil.soft_only)
     if defence is not None:  # how much of the clean training text the normaliser rewrote
         metrics["defence"] = defence.intrusion(task, train_rows)
     if ranks.world > 1:

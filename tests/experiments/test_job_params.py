@@ -150,3 +150,14 @@ def test_a_student_trains_its_own_method_with_its_teachers_settings_and_the_teac
     assert jp.teach_params(other, "tiny", "defended", 2) == teach
     assert jp.train_params(other, "augmented", "small+spell") != params
     assert "teach" in jp.report_stages(cfg)
+
+
+def test_a_student_with_a_transfer_set_has_every_training_row_labelled():
+    sample = distil_config()
+    cfg = distil_config(transfer="all")
+    assert jp.train_params(cfg, "clean", "small")["distil"]["transfer"] == "all"
+    assert "transfer" not in jp.train_params(sample, "clean", "small")["distil"]  # older students keep their jobs
+    assert jp.teach_params(cfg, "tiny", "defended", 1)["max_train_samples"] is None
+    assert jp.teach_params(sample, "tiny", "defended", 1)["max_train_samples"] == sample["train"]["max_train_samples"]
+    # a teacher no transfer student uses still labels the sample only
+    assert jp.teach_params(cfg, "tiny", "ensemble", 1)["max_train_samples"] == cfg["train"]["max_train_samples"]

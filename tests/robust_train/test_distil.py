@@ -44,6 +44,21 @@ def test_the_loss_equals_a_hand_computed_case():
     assert distillation_loss(logits, labels, same, torch.ones(2), 1.0, 1.0).item() == pytest.approx(0.0, abs=1e-6)
 
 
+def test_a_transfer_row_trains_on_the_teacher_alone_whatever_alpha():
+    logits = torch.tensor([[2.0, 0.0], [0.5, 1.5]])
+    labels = torch.tensor([0, 0])
+    teacher = torch.tensor([[0.2, 0.8], [0.6, 0.4]])
+    t = 2.0
+    target = softmax([math.log(0.6), math.log(0.4)], t)
+    student = softmax([0.5, 1.5], t)
+    kl2 = sum(p * (math.log(p) - math.log(q)) for p, q in zip(target, student)) * t * t
+    ce1 = -math.log(softmax([2.0, 0.0])[0])
+    # the first row has no teacher (gold only), the second is a transfer row (its gold label unused)
+    for alpha in (0.0, 0.5):
+        loss = distillation_loss(logits, labels, teacher, torch.tensor([0, 2]), t, alpha)
+        assert loss.item() == pytest.approx((ce1 + kl2) / 2, rel=1e-6)
+
+
 def test_alpha_zero_is_the_models_own_loss_and_ignored_tokens_count_nowhere(tmp_path):
     path = build_tiny_bert(tmp_path / "ner", TEXTS, head="ner", num_labels=3)
     from transformers import AutoModelForTokenClassification
@@ -126,6 +141,23 @@ def test_a_student_learns_its_teachers_labels_not_the_gold_ones(tmp_path):
     assert metrics["test"]["accuracy"] == 0.5  # the teacher is wrong on half of them, and so is its student
     assert metrics["distil"]["teacher_rows"] == len(rows) and metrics["distil"]["layers"] == [1]
     assert json.loads((tmp_path / "student/config.json").read_text())["num_hidden_layers"] == 1
+
+
+def test_a_student_learns_the_teacher_on_transfer_rows_and_the_gold_labels_elsewhere(tmp_path):
+    """alpha 0: the sampled rows train on their gold labels only, the transfer rows on the teacher's
+    only; the teacher disagrees with the gold label on both kinds, and the student follows each."""
+    rows = [{"id": f"r{i}", "text": t, "text_pair": None, "label": "pos" if i % 2 else "neg"} for i, t in enumerate(TEXTS)]
+    teacher = {r["id"]: ([0.9, 0.1] if i < 4 else [0.1, 0.9]) for i, r in enumerate(rows)}
+    transfer = frozenset(r["id"] for r in rows[:4])
+    expected = ["neg"] * 4 + [r["label"] for r in rows[4:]]
+    dev = [{**r, "label": label} for r, label in zip(rows, expected)]
+    folder = build_tiny_bert(tmp_path / "cls", TEXTS, head="cls", num_labels=2, seed=1)
+    cfg = train_config(epochs=40, batch_size=4, lr=3e-3, max_length=32, patience=0, seed=3, warmup_ratio=0.0)
+    distil = DistilSettings(temperature=1.0, alpha=0.0, layers=1, teacher=teacher, soft_only=transfer)
+    metrics = train("classification", rows, dev, ["neg", "pos"], str(folder), cfg, tmp_path / "student",
+                    tmp_path / "ckpt", test_rows=dev, distil=distil)
+    assert metrics["test"]["accuracy"] == 1.0  # every row as its own source says, none as the other
+    assert metrics["distil"]["transfer_rows"] == 4 and metrics["distil"]["teacher_rows"] == len(rows)
 
 
 def test_an_ensemble_teacher_labels_each_row_with_its_members_mean_distribution(tmp_path):
