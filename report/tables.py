@@ -151,13 +151,14 @@ def findings_html(evidence: dict) -> str:
     if evidence.get("not_credited"):
         items = "".join(f"<li>{esc(line)}</li>" for line in evidence["not_credited"])
         out += ("<p>Not credited: real differences under an attack whose candidate source the variant's defence "
-                "draws on too (it was built for that attacker's word set, so the gain says little about other "
-                f"attackers):</p><ul>{items}</ul>")
+                "or training (ascc's substitution sets) draws on too (it was built for that attacker's word set, so "
+                f"the gain says little about other attackers):</p><ul>{items}</ul>")
     if evidence.get("independence"):
         rows = [[esc(r["variant"]), esc(r["recipe"]), esc(", ".join(r["defence"])), esc(r["attack"]),
                  "<b>yes: not credited</b>" if r["shares"] else "no"] for r in evidence["independence"]]
-        out += ("<p>Independence of each defence from each attack, from their declared candidate sources:</p>"
-                + table(["variant", "attack", "defence draws on", "attack draws on", "shared"], rows))
+        out += ("<p>Independence of each defence (and each method trained inside substitution sets) from each "
+                "attack, from their declared candidate sources:</p>"
+                + table(["variant", "attack", "defence / training draws on", "attack draws on", "shared"], rows))
     if evidence.get("not_established"):
         items = "".join(f"<li>{esc(line)}</li>" for line in evidence["not_established"])
         out += (f"<p>Not established: the interval excludes zero and p is below {evidence['settings']['alpha']}, "
