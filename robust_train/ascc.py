@@ -25,8 +25,10 @@ from typing import Callable, Iterable
 
 import torch
 
+from robustflow.candidate_sources import TRAINING_SOURCES
+
 log = logging.getLogger(__name__)
-SOURCES = ("wordnet", "glove")
+SOURCES = tuple(TRAINING_SOURCES)  # the `train.ascc.source` settings, declared once in the ground floor
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ class SubstituteTable:
         valid = torch.zeros(size, k + 1, dtype=torch.bool)
         valid[:, 0] = True
         by_id = {i: w for w, i in words.items()}
-        for token_id in sorted(set(used_ids)):
+        used = set(used_ids)  # once: an iterator would be empty for the count below
+        for token_id in sorted(used):
             word = by_id.get(token_id)
             if word is None or not word.isalpha():
                 continue
@@ -61,7 +64,7 @@ class SubstituteTable:
                 valid[token_id, 1:len(found) + 1] = True
         table = cls(ids, valid, continuation)
         log.info("substitution sets: %d of %d words of the training rows have substitutes (up to %d each)",
-                 table.words_with_substitutes(), len(set(used_ids)), k)
+                 table.words_with_substitutes(), len(used), k)
         return table
 
     def words_with_substitutes(self) -> int:
