@@ -14,7 +14,7 @@ first ascent direction), FreeLB-K K, ASCC-K K+2 (its ascent starts from the sets
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import torch
@@ -35,6 +35,7 @@ class AdversarialConfig:
     source: str | None = None  # ascc: where the substitution sets come from (wordnet | glove)
     substitutes: int = 0  # ascc: substitutes per word at most
     beta: float = 1.0  # ascc: weight of the adversarial loss beside the clean one
+    ramp_epochs: float = 0.0  # ascc: beta rises linearly from 0 over this many epochs (0: full from the start)
 
     @classmethod
     def plain(cls) -> "AdversarialConfig":
@@ -47,8 +48,18 @@ class AdversarialConfig:
         if method == "ascc":
             return cls("ascc", epsilon=0.0, alpha=perturbation["alpha"], steps=perturbation["steps"], norm="l2",
                        init_mag=0.0, source=perturbation["source"], substitutes=perturbation["substitutes"],
-                       beta=perturbation["beta"])
+                       beta=perturbation["beta"], ramp_epochs=perturbation.get("ramp_epochs", 0.0))
         return cls.plain() if method == "none" else cls(method=method, **perturbation)
+
+
+    def at(self, progress: float) -> "AdversarialConfig":
+        """The settings at ``progress`` epochs into training (epoch + fraction of its batches): under a
+        ramp, ascc's beta is ``beta * progress / ramp_epochs`` until the ramp ends. A freshly
+        initialised head makes the worst combination's loss dominate the first steps (the default's
+        first ascc epoch ended at chance on dev); the ramp lets the clean loss lead there."""
+        if self.method != "ascc" or self.ramp_epochs <= 0 or progress >= self.ramp_epochs:
+            return self
+        return replace(self, beta=self.beta * progress / self.ramp_epochs)
 
 
 def _mask(delta: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -124,6 +135,8 @@ def adversarial_step(model: torch.nn.Module, loss_fn: Callable[[], torch.Tensor]
 
         clean = loss_fn()
         backward(clean * scale)
+        if cfg.beta == 0:  # the ramp's first step: nothing to add (the same on every rank)
+            return StepStats(clean_loss=clean.item(), skipped=True)
         # no word of the batch has substitutes: nothing to attack (every rank must agree to skip)
         if not agree(scale == 0 or bool(substitution.eligible.any())):
             return StepStats(clean_loss=clean.item(), skipped=True)

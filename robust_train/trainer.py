@@ -248,7 +248,7 @@ def train(task: Task | str, train_rows: Sequence[dict], dev_rows: Sequence[dict]
             group_start = b - b % cfg.grad_accum
             group = min(cfg.grad_accum, len(batches) - group_start)  # the last group of an epoch may be short
             last_of_group = b + 1 == group_start + group
-            stats = adversarial_step(model, loss_fn, shape, batch["attention_mask"], cfg.adversarial,
+            stats = adversarial_step(model, loss_fn, shape, batch["attention_mask"], cfg.adversarial.at(epoch + b / len(batches)),
                                      scale=weight / group, backward=lambda loss: scaler.scale(loss).backward(),
                                      agree=ranks.agree, quiet=no_sync(net), input_ids=batch["input_ids"],
                                      substitution=substitution_batch(substitutes, batch, task, label2id) if substitutes else None)

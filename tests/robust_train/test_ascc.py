@@ -178,3 +178,23 @@ def test_training_with_ascc_attacks_every_step_with_substitutes(tiny, tmp_path):
                     tmp_path / "checkpoint")
     assert metrics["method"] == "ascc" and metrics["steps"] == 2
     assert all(step["adv_loss"] is not None and step["delta_norm"] > 0 for step in metrics["curve"])
+
+
+def test_a_ramp_raises_beta_linearly_over_its_epochs():
+    cfg = perturbation("ascc", beta=2.0, ramp_epochs=2)
+    assert [cfg.at(p).beta for p in (0, 0.5, 1.0, 2.0, 3.5)] == [0.0, 0.5, 1.0, 2.0, 2.0]
+    assert perturbation("ascc", beta=2.0).at(0).beta == 2.0  # no ramp: full beta from the first step
+    assert perturbation("pgd").at(0) == perturbation("pgd")
+
+
+def test_training_under_a_ramp_adds_the_adversarial_term_after_its_first_step(tiny, tmp_path):
+    from robust_train.trainer import train
+
+    path, _, _ = tiny
+    cfg = train_config(epochs=2, batch_size=4, lr=1e-3, device="cpu",
+                       adversarial=perturbation("ascc", substitutes=4, ramp_epochs=1))
+    metrics = train("classification", ROWS, ROWS[:2], ["neg", "pos"], str(path), cfg, tmp_path / "model",
+                    tmp_path / "checkpoint")
+    skipped = [step["attack_skipped"] for step in metrics["curve"]]
+    assert skipped[0] and not any(skipped[1:])  # beta 0 at the first step only
+    assert metrics["curve"][0]["adv_loss"] is None and metrics["curve"][-1]["adv_loss"] is not None
