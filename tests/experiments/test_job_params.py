@@ -152,6 +152,18 @@ def test_a_student_trains_its_own_method_with_its_teachers_settings_and_the_teac
     assert "teach" in jp.report_stages(cfg)
 
 
+def test_a_student_trains_its_own_epochs_and_lr_and_other_jobs_keep_theirs():
+    plain = distil_config()
+    cfg = distil_config(epochs=6, lr=2e-4)
+    params = jp.train_params(cfg, "clean", "small+spell")["settings"]
+    assert (params["epochs"], params["lr"]) == (6, 2e-4)
+    unset = jp.train_params(plain, "clean", "small")["settings"]
+    assert (unset["epochs"], unset["lr"]) == (plain["train"]["epochs"], plain["train"]["lr"])
+    for method in ("none", "none+spell"):  # the teacher's and the other variants' jobs are not rerun
+        assert jp.train_params(cfg, "clean", method) == jp.train_params(plain, "clean", method)
+    assert jp.train_params(plain, "clean", "small") == jp.train_params(distil_config(epochs=None), "clean", "small")
+
+
 def test_a_student_with_a_transfer_set_has_every_training_row_labelled():
     sample = distil_config()
     cfg = distil_config(transfer="all")
