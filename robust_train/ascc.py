@@ -11,7 +11,8 @@ the loss at that combination. Passes per step: 1 clean + ``steps`` ascent + 1 ad
 Only a word that is one whole-word vocabulary piece, not continued by the next piece, is perturbed
 (a piece inside a longer word has no synonyms of its own), and for a tagger only words labelled
 O (an entity keeps its words, as every NER edit of this project does). Substitutes come from a
-declared source (WordNet synonyms or GloVe neighbours, resources/substitutes.py), antonyms and
+declared source (WordNet synonyms, with or without the words' other noun and verb forms, or GloVe
+neighbours; resources/substitutes.py, resources/word_forms.py), antonyms and
 words of the other sentiment polarity left out: the report credits the method only under
 attacks that draw their candidates elsewhere (report/independence.py).
 """
@@ -126,6 +127,11 @@ def substitutes_of(source: str) -> Callable[[str], list[str]]:
     needed_by = f"substitution-set adversarial training (train.ascc.source: {source})"
     if source == "wordnet":
         return wordnet_synonyms(needed_by)
+    if source == "wordnet_forms":  # the word's other forms first: a cut at `substitutes` keeps them
+        from resources.word_forms import word_forms
+
+        forms, synonyms = word_forms(needed_by), wordnet_synonyms(needed_by)
+        return lambda word: list(dict.fromkeys(forms(word) + synonyms(word)))
     if source == "glove":
         return glove_neighbours(needed_by)
     raise ValueError(f"train.ascc.source must be one of {SOURCES}, not {source!r}")

@@ -21,7 +21,9 @@ ATTACK_SOURCES = {
 SMOOTHING_SOURCES = {"mask": "mask token", "wordnet": "wordnet synonyms", "glove": "glove neighbours"}
 
 # substitution-set adversarial training `train.ascc.source` (robust_train/ascc.py) -> its sets' source
-TRAINING_SOURCES = {"wordnet": "wordnet synonyms", "glove": "glove neighbours"}
+# (wordnet_forms: WordNet synonyms and the words' other noun/verb forms, resources/word_forms.py; it
+# shares PWWS's WordNet source, so it is credited where plain wordnet is)
+TRAINING_SOURCES = {"wordnet": "wordnet synonyms", "glove": "glove neighbours", "wordnet_forms": "wordnet synonyms"}
 
 # the spelling defence replaces a word by a dictionary word one edit away: no attack's candidate set
 SPELLING_SOURCE = "dictionary corrections"

@@ -4,30 +4,17 @@ of the user's, and the words of the training split (a domain's names and jargon)
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
 from models.defences.spelling import one_edit
+from resources.english_words import packaged_frequencies
 from robustflow.errors import ResourceError
 
 PACKAGED = "pyspellchecker"
 _ENTRY = re.compile(r"^([^\t ]+)(?:[\t ]+(\d+))?$")
-
-
-def packaged_frequencies() -> dict[str, int]:
-    try:
-        import spellchecker
-    except ImportError:
-        raise ResourceError("the spelling defence's dictionary `pyspellchecker` needs the pyspellchecker package. "
-                            "Fix: `pip install pyspellchecker==0.9.1` (setup.sh installs it), or set the defence's "
-                            "`dictionary` to a word list file.") from None
-    path = Path(spellchecker.__file__).parent / "resources" / "en.json.gz"
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        return {word.lower(): int(count) for word, count in json.load(f).items()}
 
 
 def file_frequencies(path: str) -> dict[str, int]:
@@ -61,7 +48,7 @@ def dictionary(source: str, training_words: Iterable[str] = ()) -> tuple[dict[st
     counts (a word the source lacks counts only what the training split has, so it ranks below
     common words). Protected are the words the training split writes in lower case, unless a word
     one edit away outnumbers them there (OUTNUMBERED): a name "Te" does not make "te" a word."""
-    counts = packaged_frequencies() if source == PACKAGED else file_frequencies(source)
+    counts = dict(packaged_frequencies()) if source == PACKAGED else file_frequencies(source)  # the list is shared
     written = Counter(training_words)
     for word, n in Counter(w.lower() for w in written.elements()).items():
         counts[word] = counts.get(word, 0) + n

@@ -129,6 +129,8 @@ def test_the_independence_label_is_computed_from_the_declared_sources():
     assert not independence("clean/ascc", "glove", trained)["shares"]
     assert independence("clean/ascc+gl", "pwws", trained)["defence"] == ["glove neighbours", "wordnet synonyms"]
     assert independence("clean/ascc+gl", "glove", trained)["shares"]
+    forms = {**config, "train": {"ascc": {"source": "wordnet_forms"}}}  # WordNet's synonyms and lemmatiser
+    assert independence("clean/ascc", "pwws", forms)["shares"] and not independence("clean/ascc", "glove", forms)["shares"]
     rows = table(["clean/none", "clean/none+wn"], config)
     assert [(r["recipe"], r["shares"]) for r in rows] == [("glove", False), ("pwws", True), ("dwb", False)]
 

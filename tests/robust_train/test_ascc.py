@@ -198,3 +198,11 @@ def test_training_under_a_ramp_adds_the_adversarial_term_after_its_first_step(ti
     skipped = [step["attack_skipped"] for step in metrics["curve"]]
     assert skipped[0] and not any(skipped[1:])  # beta 0 at the first step only
     assert metrics["curve"][0]["adv_loss"] is None and metrics["curve"][-1]["adv_loss"] is not None
+
+
+def test_word_forms_come_first_in_a_words_set_then_its_synonyms():
+    from robust_train.ascc import substitutes_of
+
+    film = substitutes_of("wordnet_forms")("film")
+    assert film[:3] == ["filmed", "filming", "films"] and "movie" in film[3:]
+    assert "films" not in substitutes_of("wordnet")("film")  # a synset lists base forms only
