@@ -45,8 +45,9 @@ def _interval(intervals: dict, variant: str, figure: str) -> tuple:
 
 
 def _figure_bars(intervals: dict, names: list[str], figures: dict[str, str]) -> tuple[dict, dict]:
-    """series label -> values and intervals of ``figures`` (label -> figure) for every variant."""
-    series = {label: [intervals[n][f]["value"] for n in names] for label, f in figures.items()}
+    """series label -> values and intervals of ``figures`` (label -> figure) for every variant; None
+    (no bar) where a variant lacks the figure (a model not attacked by every recipe)."""
+    series = {label: [(intervals[n].get(f) or {}).get("value") for n in names] for label, f in figures.items()}
     errors = {label: [_interval(intervals, n, f) for n in names] for label, f in figures.items()}
     return series, errors
 
