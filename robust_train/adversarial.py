@@ -32,7 +32,7 @@ class AdversarialConfig:
     steps: int  # K (pgd, freelb)
     norm: str  # l2 | linf
     init_mag: float  # freelb: uniform initialisation magnitude
-    source: str | None = None  # ascc: where the substitution sets come from (wordnet | glove)
+    source: str | None = None  # ascc: where the substitution sets come from (wordnet | wordnet_forms | glove)
     substitutes: int = 0  # ascc: substitutes per word at most
     beta: float = 1.0  # ascc: weight of the adversarial loss beside the clean one
     ramp_epochs: float = 0.0  # ascc: beta rises linearly from 0 over this many epochs (0: full from the start)
@@ -50,7 +50,6 @@ class AdversarialConfig:
                        init_mag=0.0, source=perturbation["source"], substitutes=perturbation["substitutes"],
                        beta=perturbation["beta"], ramp_epochs=perturbation.get("ramp_epochs", 0.0))
         return cls.plain() if method == "none" else cls(method=method, **perturbation)
-
 
     def at(self, progress: float) -> "AdversarialConfig":
         """The settings at ``progress`` epochs into training (epoch + fraction of its batches): under a
