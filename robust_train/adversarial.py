@@ -36,6 +36,7 @@ class AdversarialConfig:
     substitutes: int = 0  # ascc: substitutes per word at most
     beta: float = 1.0  # ascc: weight of the adversarial loss beside the clean one
     ramp_epochs: float = 0.0  # ascc: beta rises linearly from 0 over this many epochs (0: full from the start)
+    vertices: bool = False  # ascc: train on each set's favoured member (a discrete swap), not the soft mixture
 
     @classmethod
     def plain(cls) -> "AdversarialConfig":
@@ -48,7 +49,8 @@ class AdversarialConfig:
         if method == "ascc":
             return cls("ascc", epsilon=0.0, alpha=perturbation["alpha"], steps=perturbation["steps"], norm="l2",
                        init_mag=0.0, source=perturbation["source"], substitutes=perturbation["substitutes"],
-                       beta=perturbation["beta"], ramp_epochs=perturbation.get("ramp_epochs", 0.0))
+                       beta=perturbation["beta"], ramp_epochs=perturbation.get("ramp_epochs", 0.0),
+                       vertices=perturbation.get("vertices", False))
         return cls.plain() if method == "none" else cls(method=method, **perturbation)
 
     def at(self, progress: float) -> "AdversarialConfig":
@@ -139,7 +141,7 @@ def adversarial_step(model: torch.nn.Module, loss_fn: Callable[[], torch.Tensor]
         # no word of the batch has substitutes: nothing to attack (every rank must agree to skip)
         if not agree(scale == 0 or bool(substitution.eligible.any())):
             return StepStats(clean_loss=clean.item(), skipped=True)
-        delta = worst_combination(model, loss_fn, substitution, input_ids, cfg.steps, cfg.alpha, quiet)
+        delta = worst_combination(model, loss_fn, substitution, input_ids, cfg.steps, cfg.alpha, quiet, cfg.vertices)
         with perturbed_embeddings(model, delta):
             adv = loss_fn()
         backward(adv * scale * cfg.beta)

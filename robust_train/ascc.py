@@ -152,18 +152,26 @@ class SubstitutionBatch:
 
 
 def combination_delta(embeddings: torch.Tensor, batch: SubstitutionBatch, input_ids: torch.Tensor,
-                      logits: torch.Tensor) -> torch.Tensor:
+                      logits: torch.Tensor, vertex: bool = False) -> torch.Tensor:
     """[B, T, H]: the convex combination of each eligible word's set minus the word's own embedding
-    (0 elsewhere), which the embedding hook adds to the embedding layer's output."""
-    weights = torch.softmax(logits.masked_fill(~batch.valid, float("-inf")), dim=-1)
+    (0 elsewhere), which the embedding hook adds to the embedding layer's output. ``vertex``: all
+    weight on each set's highest logit, i.e. the embedding of one real substitute (or the word)."""
+    masked = logits.masked_fill(~batch.valid, float("-inf"))
+    if vertex:
+        weights = torch.nn.functional.one_hot(masked.argmax(dim=-1), masked.shape[-1]).to(masked.dtype)
+    else:
+        weights = torch.softmax(masked, dim=-1)
     combined = torch.einsum("btk,btkh->bth", weights.to(embeddings.dtype), embeddings[batch.ids])
     return (combined - embeddings[input_ids]) * batch.eligible.unsqueeze(-1).to(embeddings.dtype)
 
 
 def worst_combination(model: torch.nn.Module, loss_fn: Callable[[], torch.Tensor], batch: SubstitutionBatch,
                       input_ids: torch.Tensor, steps: int, alpha: float,
-                      quiet: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext) -> torch.Tensor:
-    """The delta of the combination the ascent ends at (detached). Gradients go to the logits only
+                      quiet: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+                      vertex: bool = False) -> torch.Tensor:
+    """The delta of the combination the ascent ends at (detached); with ``vertex``, of the set member
+    each word's weights favour most there: a discrete swap, what an attack actually makes (a soft
+    mixture is a point no attack reaches). Gradients go to the logits only
     (``torch.autograd.grad``): parameter ``.grad`` is untouched."""
     from robust_train.embedding_hook import perturbed_embeddings
 
@@ -179,4 +187,4 @@ def worst_combination(model: torch.nn.Module, loss_fn: Callable[[], torch.Tensor
             break
         # per position a step of length alpha: Adam-like, so rare words move as far as frequent ones
         logits = logits.detach() + alpha * grad / grad.norm(dim=-1, keepdim=True).clamp(min=1e-12)
-    return combination_delta(embeddings, batch, input_ids, logits.detach()).detach()
+    return combination_delta(embeddings, batch, input_ids, logits.detach(), vertex).detach()

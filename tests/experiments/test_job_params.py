@@ -29,7 +29,7 @@ def test_ascc_trains_with_its_own_block_and_adding_it_reruns_nothing():
     before = config_with(methods=["none", "fgm"], trainsets=["clean"])
     cfg = config_with(methods=["none", "fgm", "ascc"], trainsets=["clean"])
     ascc = jp.train_params(cfg, "clean", "ascc")["settings"]
-    assert ascc["ascc"] == {"source": "wordnet", "substitutes": 8, "steps": 2, "alpha": 2.0, "beta": 1.0, "ramp_epochs": 0}
+    assert ascc["ascc"] == {"source": "wordnet", "substitutes": 8, "steps": 2, "alpha": 2.0, "beta": 1.0, "ramp_epochs": 0, "vertices": False}
     assert "fgm" not in ascc
     for method in ("none", "fgm"):
         assert "ascc" not in jp.train_params(cfg, "clean", method)["settings"]

@@ -206,3 +206,29 @@ def test_word_forms_come_first_in_a_words_set_then_its_synonyms():
     film = substitutes_of("wordnet_forms")("film")
     assert film[:3] == ["filmed", "filming", "films"] and "movie" in film[3:]
     assert "films" not in substitutes_of("wordnet")("film")  # a synset lists base forms only
+
+
+def test_a_vertex_ascent_trains_on_a_real_swapped_sentence(tiny):
+    """With `vertices`, each perturbed word is exactly one member of its set: the model reads a
+    sentence an attack could write, not a mixture of embeddings."""
+    _, tokenizer, make = tiny
+    torch.manual_seed(0)
+    model = make().eval()
+    table = table_of(tokenizer)
+    batch = batch_of(tokenizer, ["the film is good"])
+    ids = batch["input_ids"]
+    subs = SubstitutionBatch.of(table, ids, table.eligible(ids, batch["attention_mask"]))
+    embeddings = model.get_input_embeddings().weight.detach()
+    delta = worst_combination(model, lambda: model(**batch).loss, subs, ids, steps=2, alpha=2.0, vertex=True)
+    swapped = ids.clone()
+    for t in range(ids.shape[1]):
+        members = [int(m) for m, ok in zip(subs.ids[0, t], subs.valid[0, t]) if ok]
+        exact = [m for m in members if torch.allclose(embeddings[ids[0, t]] + delta[0, t], embeddings[m], atol=1e-6, rtol=0)]
+        assert len(exact) >= 1, tokenizer.convert_ids_to_tokens([int(ids[0, t])])
+        swapped[0, t] = exact[0]
+    assert not torch.equal(swapped, ids)  # the ascent moved at least one word off itself
+    with torch.no_grad(), perturbed_embeddings(model, delta):
+        perturbed = model(**batch).logits
+    with torch.no_grad():
+        read = model(**{**batch, "input_ids": swapped}).logits
+    torch.testing.assert_close(perturbed, read, rtol=1e-5, atol=1e-6)
