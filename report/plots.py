@@ -44,10 +44,15 @@ def _interval(intervals: dict, variant: str, figure: str) -> tuple:
     return (stat["low"], stat["high"]) if stat else (None, None)
 
 
+def _value(intervals: dict, variant: str, figure: str) -> float | None:
+    """A figure's value; None (no bar) where the variant lacks it (a model evaluated by an earlier
+    run can carry a recipe newer models were never attacked with)."""
+    return (intervals[variant].get(figure) or {}).get("value")
+
+
 def _figure_bars(intervals: dict, names: list[str], figures: dict[str, str]) -> tuple[dict, dict]:
-    """series label -> values and intervals of ``figures`` (label -> figure) for every variant; None
-    (no bar) where a variant lacks the figure (a model not attacked by every recipe)."""
-    series = {label: [(intervals[n].get(f) or {}).get("value") for n in names] for label, f in figures.items()}
+    """series label -> values and intervals of ``figures`` (label -> figure) for every variant."""
+    series = {label: [_value(intervals, n, f) for n in names] for label, f in figures.items()}
     errors = {label: [_interval(intervals, n, f) for n in names] for label, f in figures.items()}
     return series, errors
 
@@ -92,7 +97,7 @@ def attack_success(dataset: str, variants: dict, intervals: dict, out: Path) -> 
     if not recipes:
         return None
     names = list(variants)
-    series = {n: [intervals[n][f"{a}: attack success"]["value"] for a in recipes] for n in names}
+    series = {n: [_value(intervals, n, f"{a}: attack success") for a in recipes] for n in names}
     errors = {n: [_interval(intervals, n, f"{a}: attack success") for a in recipes] for n in names}
     fig, ax = plt.subplots(figsize=(7, 4))
     _bars(ax, recipes, series, errors)
