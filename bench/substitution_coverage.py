@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from robust_train.ascc import label_preserving, substitutes_of, whole_word_pieces
+from robust_train.ascc import SubstituteTable, label_preserving, substitutes_of, whole_word_pieces
 from robustflow.candidate_sources import TRAINING_SOURCES
 
 
@@ -33,16 +33,21 @@ def main() -> None:
     args = parser.parse_args()
     from transformers import AutoTokenizer
 
-    words, _ = whole_word_pieces(AutoTokenizer.from_pretrained(args.model))
-    sets = {}
-    for source in args.sources:
-        found = substitutes_of(source)
-        sets[source] = lambda w, found=found: [c for c in found(w) if c in words and c != w
-                                               and label_preserving(w, c)][:args.substitutes]
-    for path in args.records:
-        pairs = swaps(path)
-        held = ", ".join(f"{s} {sum(new in f(old) for old, new in pairs)}" for s, f in sets.items())
-        print(f"{path}: {len(pairs)} swaps in successful attacks; in the sets: {held}")
+    tokenizer = AutoTokenizer.from_pretrained(args.model)
+    words, _ = whole_word_pieces(tokenizer)
+    records = {path: swaps(path) for path in args.records}
+    used = {words[old] for pairs in records.values() for old, _ in pairs if old in words}
+    tables = {source: SubstituteTable.build(tokenizer, substitutes_of(source), args.substitutes, used,
+                                            keep=label_preserving) for source in args.sources}
+
+    def held(table: SubstituteTable, old: str, new: str) -> bool:  # the set exactly as ascc trains with it
+        if old not in words or new not in words or old == new:
+            return False
+        return bool((table.ids[words[old]][table.valid[words[old]]] == words[new]).any())
+
+    for path, pairs in records.items():
+        counts = ", ".join(f"{s} {sum(held(t, old, new) for old, new in pairs)}" for s, t in tables.items())
+        print(f"{path}: {len(pairs)} swaps in successful attacks; in the sets: {counts}")
 
 
 if __name__ == "__main__":
