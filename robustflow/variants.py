@@ -17,12 +17,18 @@ def split_method(method: str) -> tuple[str, str | None]:
 
 
 def trained_variants(config: dict) -> list[tuple[str, str]]:
-    """train.methods on train.trainsets, then the sweep's points on its training sets, then the
-    search's promoted trial on its training set."""
+    """train.methods on train.trainsets (a student only on its own `trainsets` when it names them),
+    then the sweep's points on its training sets, then the search's promoted trial on its training set."""
     from robustflow.sweep import sweep_points
 
     train = config["train"]
-    runs = [(t, m) for t in train["trainsets"] for m in train["methods"]]
+    students = (config.get("distil") or {}).get("students") or {}
+
+    def trains_on(trainset: str, method: str) -> bool:
+        own = (students.get(split_method(method)[0]) or {}).get("trainsets")
+        return own is None or trainset in own
+
+    runs = [(t, m) for t in train["trainsets"] for m in train["methods"] if trains_on(t, m)]
     if config.get("sweep"):
         points = sweep_points(config["sweep"], config["seed"])
         runs += [(t, p) for t in config["sweep"]["trainsets"] for p in points if (t, p) not in runs]

@@ -63,6 +63,10 @@ def distil_problems(config: dict) -> list[str]:
             problems.append(f"`{where}.layers` with `model.lora`: the saved adapter would belong to the cut encoder, "
                             "which exists nowhere but in this student. Fix: drop `layers` (a LoRA student of the "
                             "whole encoder) or `model.lora` (a smaller student trained in full)")
+        for trainset in student.get("trainsets") or []:
+            if trainset not in config["train"]["trainsets"]:
+                problems.append(f"`{where}.trainsets`: {trainset!r} is not in `train.trainsets` (which builds it: "
+                                f"{', '.join(config['train']['trainsets'])}). Fix: add it there or correct the name")
         if student["teacher"] not in teachers:
             problems.append(f"`{where}.teacher`: {student['teacher']!r} is not in `distil.teachers` (configured: "
                             f"{', '.join(sorted(teachers)) or 'none'}). Fix: declare it there or correct the name")

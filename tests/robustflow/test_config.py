@@ -227,3 +227,23 @@ def test_a_cut_student_cannot_be_a_lora_student(validated):
         validated(cfg)
     del cfg["distil"]["students"]["small"]["layers"]
     assert validated(cfg)["distil"]["students"]["small"]["layers"] is None
+
+
+def test_a_student_trains_only_on_its_own_trainsets(validated):
+    from conftest import repo_config
+
+    from robustflow.variants import trained_variants
+
+    cfg = repo_config("tiny_classification")
+    cfg["augment"]["augmenters"] = {"typos": {"type": "keyboard"}}
+    cfg["train"].update(methods=["none", "small", "small+spelling", "big"], trainsets=["clean", "augmented"])
+    cfg["defences"] = {"spelling": {"spelling": {}}}
+    cfg["distil"] = {"teachers": {"t": {"variants": ["augmented/none"]}},
+                     "students": {"small": {"teacher": "t", "trainsets": ["clean"]}, "big": {"teacher": "t"}}}
+    variants = trained_variants(validated(cfg))
+    assert ("clean/small" in {f"{t}/{m}" for t, m in variants}) and ("clean/small+spelling" in {f"{t}/{m}" for t, m in variants})
+    assert not [m for t, m in variants if t == "augmented" and m.startswith("small")]  # only where it names
+    assert ("augmented", "big") in variants and ("clean", "big") in variants  # null: every training set
+    cfg["distil"]["students"]["small"]["trainsets"] = ["adversarial"]
+    with pytest.raises(ConfigError, match=r"`distil.students.small.trainsets`: 'adversarial' is not in `train.trainsets`"):
+        validated(cfg)
