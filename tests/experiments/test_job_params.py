@@ -173,3 +173,10 @@ def test_a_student_with_a_transfer_set_has_every_training_row_labelled():
     assert jp.teach_params(sample, "tiny", "defended", 1)["max_train_samples"] == sample["train"]["max_train_samples"]
     # a teacher no transfer student uses still labels the sample only
     assert jp.teach_params(cfg, "tiny", "ensemble", 1)["max_train_samples"] == cfg["train"]["max_train_samples"]
+
+
+def test_an_ascc_student_trains_with_train_ascc_and_its_teachers_labels():
+    cfg = distil_config(method="ascc", transfer="all")
+    params = jp.train_params(cfg, "clean", "small+spell")
+    assert params["method"] == "ascc" and params["settings"]["ascc"]["source"] == "wordnet"
+    assert "fgm" not in params["settings"] and params["distil"]["transfer"] == "all"

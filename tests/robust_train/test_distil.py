@@ -184,3 +184,28 @@ def test_a_checkpoint_of_another_teachers_labels_is_not_resumed():
     assert DistilSettings(2.0, 0.5, None, same_rows).fingerprint() == DistilSettings(2.0, 0.5, None, dict(same_rows)).fingerprint()
     assert DistilSettings(2.0, 0.5, None, same_rows).fingerprint() != DistilSettings(2.0, 0.5, None, {"a": [0.8, 0.2]}).fingerprint()
     assert DistilSettings(2.0, 0.5, None, same_rows).fingerprint() != DistilSettings(2.0, 0.7, None, same_rows).fingerprint()
+
+
+def test_an_ascc_student_trains_inside_substitution_sets_on_transfer_rows_towards_the_teacher(tmp_path):
+    """ASCC's adversarial term is the student's own loss on the perturbed rows: on a transfer row the
+    teacher's distribution, so the substitution sets of unlabelled rows train too. The teacher
+    disagrees with the gold label on the transfer rows, and the student follows it there."""
+    from conftest import perturbation
+
+    rows = [{"id": f"r{i}", "text": t, "text_pair": None, "label": "pos" if i % 2 else "neg"} for i, t in enumerate(TEXTS)]
+    teacher = {r["id"]: ([0.9, 0.1] if i < 4 else [0.1, 0.9]) for i, r in enumerate(rows)}
+    transfer = frozenset(r["id"] for r in rows[:4])
+    expected = ["neg"] * 4 + [r["label"] for r in rows[4:]]
+    dev = [{**r, "label": label} for r, label in zip(rows, expected)]
+    folder = build_tiny_bert(tmp_path / "cls", TEXTS + ["movie", "picture", "dependable", "beneficial"], head="cls",
+                             num_labels=2, seed=1)
+    ascc = perturbation("ascc", substitutes=4)
+    cfg = train_config(epochs=25, batch_size=4, lr=3e-3, max_length=32, patience=0, seed=3, warmup_ratio=0.0,
+                       adversarial=ascc)
+    distil = DistilSettings(temperature=1.0, alpha=0.0, layers=1, teacher=teacher, soft_only=transfer)
+    metrics = train("classification", rows, dev, ["neg", "pos"], str(folder), cfg, tmp_path / "student",
+                    tmp_path / "ckpt", test_rows=dev, distil=distil)
+    assert metrics["method"] == "ascc" and metrics["distil"]["transfer_rows"] == 4
+    attacked = [step for step in metrics["curve"] if not step["attack_skipped"]]
+    assert len(attacked) == len(metrics["curve"]) and all(step["delta_norm"] > 0 for step in attacked)
+    assert metrics["test"]["accuracy"] == 1.0  # the transfer rows as the teacher says, the others as gold
