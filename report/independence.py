@@ -22,10 +22,21 @@ def defence_of(variant: str, defences: dict) -> dict | None:
 
 
 def training_sources(variant: str, config: dict) -> list[str]:
-    """Where a variant's training method draws substitutions from: `ascc` its `train.ascc.source`."""
+    """Where a variant's training draws substitutions from: `ascc` its `train.ascc.source`. A student
+    (`distil.students`) trains with its own `method`, and learns what its teacher's variants knew:
+    their training's and their defences' sources are its own too."""
     method = split_method(variant.split("/", 1)[-1])[0]
     block = (config.get("train") or {}).get("ascc")
-    return [TRAINING_SOURCES[block["source"]]] if method == "ascc" and block else []
+    distil = config.get("distil") or {}
+    student = (distil.get("students") or {}).get(method)
+    own = student.get("method", "none") if student else method
+    sources = [TRAINING_SOURCES[block["source"]]] if own == "ascc" and block else []
+    if student:
+        for taught_by in ((distil.get("teachers") or {}).get(student["teacher"]) or {}).get("variants") or []:
+            settings = defence_of(taught_by, config.get("defences") or {})
+            sources += [*(declared_sources(settings) if settings is not None else []),
+                        *training_sources(taught_by, config)]
+    return list(dict.fromkeys(sources))
 
 
 def independence(variant: str, recipe: str, config: dict) -> dict | None:

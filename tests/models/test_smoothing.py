@@ -131,6 +131,15 @@ def test_the_independence_label_is_computed_from_the_declared_sources():
     assert independence("clean/ascc+gl", "glove", trained)["shares"]
     forms = {**config, "train": {"ascc": {"source": "wordnet_forms"}}}  # WordNet's synonyms and lemmatiser
     assert independence("clean/ascc", "pwws", forms)["shares"] and not independence("clean/ascc", "glove", forms)["shares"]
+    # a student: its own method's sources, and its teacher's (training and defence)
+    students = {**trained, "distil": {"teachers": {"robust": {"variants": ["clean/ascc"]}, "smoothed": {"variants": [
+        "clean/none+gl"]}}, "students": {"asccs": {"teacher": "smoothed", "method": "ascc"},
+                                        "copy": {"teacher": "robust", "method": "none"},
+                                        "plain": {"teacher": "smoothed", "method": "none"}}}}
+    assert independence("clean/asccs", "pwws", students) == {"defence": ["wordnet synonyms", "glove neighbours"],
+                                                           "attack": "wordnet synonyms", "shares": True}
+    assert independence("clean/copy+mask", "pwws", students)["shares"]  # its teacher trained inside WordNet sets
+    assert independence("clean/plain", "glove", students)["shares"] and not independence("clean/plain", "pwws", students)["shares"]
     rows = table(["clean/none", "clean/none+wn"], config)
     assert [(r["recipe"], r["shares"]) for r in rows] == [("glove", False), ("pwws", True), ("dwb", False)]
 
