@@ -33,19 +33,22 @@ def training_sources(variant: str, config: dict) -> list[str]:
     sources = [TRAINING_SOURCES[block["source"]]] if own == "ascc" and block else []
     if student:
         for taught_by in ((distil.get("teachers") or {}).get(student["teacher"]) or {}).get("variants") or []:
-            settings = defence_of(taught_by, config.get("defences") or {})
-            sources += [*(declared_sources(settings) if settings is not None else []),
-                        *training_sources(taught_by, config)]
+            sources += variant_sources(taught_by, config)
     return list(dict.fromkeys(sources))
+
+
+def variant_sources(variant: str, config: dict) -> list[str]:
+    """Every candidate source a variant declares: its defence's, then its training's."""
+    settings = defence_of(variant, config.get("defences") or {})
+    return [*(declared_sources(settings) if settings is not None else []), *training_sources(variant, config)]
 
 
 def independence(variant: str, recipe: str, config: dict) -> dict | None:
     """{defence, attack, shares} for a variant with a defence or a substitution-trained method under
     a configured recipe (``defence``: every source the variant declares); None for a model that
     declares none, or an unknown recipe."""
-    settings = defence_of(variant, config.get("defences") or {})
     recipe_block = (config.get("attack") or {}).get("recipes", {}).get(recipe)
-    sources = [*(declared_sources(settings) if settings is not None else []), *training_sources(variant, config)]
+    sources = variant_sources(variant, config)
     if not sources or recipe_block is None:
         return None
     attack = ATTACK_SOURCES[recipe_block["type"]]
