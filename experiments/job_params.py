@@ -41,6 +41,8 @@ def train_params(config: dict, trainset: str, method: str, sweep: dict | None = 
     settings = point_train_settings(train, point) if point else train
     if student:  # a student's own epochs and lr over train's (only when set: other jobs keep their params)
         settings = {**settings, **{k: student[k] for k in ("epochs", "lr") if student.get(k) is not None}}
+        if student.get("method_settings"):  # over train.<method>'s, for this student only
+            settings = {**settings, used: {**settings.get(used, {}), **student["method_settings"]}}
     skip = (ADVERSARIAL_METHODS - {used}) | JOB_LISTS
     params = {"settings": {k: v for k, v in settings.items() if k not in skip},
               "model": config["model"], "task": config["task"]}

@@ -23,13 +23,15 @@ def defence_of(variant: str, defences: dict) -> dict | None:
 
 def training_sources(variant: str, config: dict) -> list[str]:
     """Where a variant's training draws substitutions from: `ascc` its `train.ascc.source`. A student
-    (`distil.students`) trains with its own `method`, and learns what its teacher's variants knew:
+    (`distil.students`) trains with its own `method` (and `method_settings`), and learns what its teacher's variants knew:
     their training's and their defences' sources are its own too."""
     method = split_method(variant.split("/", 1)[-1])[0]
     block = (config.get("train") or {}).get("ascc")
     distil = config.get("distil") or {}
     student = (distil.get("students") or {}).get(method)
     own = student.get("method", "none") if student else method
+    if student and own == "ascc" and block:  # the student's own ascc settings, where it has them
+        block = {**block, **(student.get("method_settings") or {})}
     sources = [TRAINING_SOURCES[block["source"]]] if own == "ascc" and block else []
     if student:
         for taught_by in ((distil.get("teachers") or {}).get(student["teacher"]) or {}).get("variants") or []:

@@ -67,7 +67,29 @@ def distil_problems(config: dict) -> list[str]:
             if trainset not in config["train"]["trainsets"]:
                 problems.append(f"`{where}.trainsets`: {trainset!r} is not in `train.trainsets` (which builds it: "
                                 f"{', '.join(config['train']['trainsets'])}). Fix: add it there or correct the name")
+        problems += method_settings_problems(where, student, config)
         if student["teacher"] not in teachers:
             problems.append(f"`{where}.teacher`: {student['teacher']!r} is not in `distil.teachers` (configured: "
                             f"{', '.join(sorted(teachers)) or 'none'}). Fix: declare it there or correct the name")
     return problems
+
+
+def method_settings_problems(where: str, student: dict, config: dict) -> list[str]:
+    """A student's `method_settings` are keys of its method's `train.<method>` with values that schema allows."""
+    overrides = student.get("method_settings")
+    if not overrides:
+        return []
+    method = student["method"]
+    if method == "none" or not isinstance(config["train"].get(method), dict):
+        return [f"`{where}.method_settings`: the student trains with method {method!r}, which has no settings. "
+                "Fix: drop `method_settings`, or set the student's `method` (e.g. ascc)"]
+    import jsonschema
+
+    from robustflow.config import SCHEMA
+    from robustflow.config.schema import explain, load_schema
+
+    defs = load_schema(SCHEMA)["$defs"]
+    validator = jsonschema.Draft202012Validator({"$ref": f"#/$defs/train/properties/{method}", "$defs": defs})
+    merged = {**config["train"][method], **overrides}
+    return [f"`{where}.method_settings` (over `train.{method}`): {explain(e).removeprefix('`<top level>`: ')}"
+            for e in validator.iter_errors(merged)]

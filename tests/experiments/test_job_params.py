@@ -4,9 +4,13 @@ Snakemake: what reruns a training job, which files the report and the track job 
 from __future__ import annotations
 
 import copy
+import re
+
+import pytest
 
 from experiments import job_params as jp
 from robustflow.config import validate_config
+from robustflow.errors import ConfigError
 from conftest import repo_config
 
 
@@ -180,3 +184,26 @@ def test_an_ascc_student_trains_with_train_ascc_and_its_teachers_labels():
     params = jp.train_params(cfg, "clean", "small+spell")
     assert params["method"] == "ascc" and params["settings"]["ascc"]["source"] == "wordnet"
     assert "fgm" not in params["settings"] and params["distil"]["transfer"] == "all"
+
+
+def test_a_student_has_its_own_method_settings_over_train_and_other_jobs_keep_theirs():
+    plain = distil_config(method="ascc", transfer="all")
+    cfg = distil_config(method="ascc", transfer="all", method_settings={"beta": 3.0, "source": "wordnet_forms"})
+    ascc = jp.train_params(cfg, "clean", "small+spell")["settings"]["ascc"]
+    assert (ascc["beta"], ascc["source"]) == (3.0, "wordnet_forms")
+    assert {k: v for k, v in ascc.items() if k not in ("beta", "source")} == {
+        k: v for k, v in cfg["train"]["ascc"].items() if k not in ("beta", "source")}  # the rest is train.ascc's
+    assert cfg["train"]["ascc"]["beta"] == plain["train"]["ascc"]["beta"]  # not written back into train
+    for method in ("none", "none+spell"):
+        assert jp.train_params(cfg, "clean", method) == jp.train_params(plain, "clean", method)
+
+
+@pytest.mark.parametrize("student, message", [
+    ({"method": "ascc", "method_settings": {"bta": 3.0}}, "unknown key 'bta' (did you mean 'beta'?)"),
+    ({"method": "ascc", "method_settings": {"source": "bert"}}, "`source`: 'bert' is not allowed"),
+    ({"method": "none", "method_settings": {"beta": 3.0}}, "trains with method 'none', which has no settings"),
+])
+def test_a_students_method_settings_are_checked_against_its_methods_schema(student, message):
+    with pytest.raises(ConfigError, match=re.escape("`distil.students.small.method_settings`")) as error:
+        distil_config(**student)
+    assert message in str(error.value)

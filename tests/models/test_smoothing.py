@@ -140,6 +140,9 @@ def test_the_independence_label_is_computed_from_the_declared_sources():
                                                            "attack": "wordnet synonyms", "shares": True}
     assert independence("clean/copy+mask", "pwws", students)["shares"]  # its teacher trained inside WordNet sets
     assert independence("clean/plain", "glove", students)["shares"] and not independence("clean/plain", "pwws", students)["shares"]
+    # a student's own ascc settings decide its source, not train.ascc's
+    students["distil"]["students"]["gloves"] = {"teacher": "robust", "method": "ascc", "method_settings": {"source": "glove"}}
+    assert independence("clean/gloves", "glove", students)["defence"] == ["glove neighbours", "wordnet synonyms"]
     rows = table(["clean/none", "clean/none+wn"], config)
     assert [(r["recipe"], r["shares"]) for r in rows] == [("glove", False), ("pwws", True), ("dwb", False)]
 
